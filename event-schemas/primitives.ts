@@ -1,0 +1,72 @@
+import * as t from "io-ts";
+
+/** Identifiers chosen by people (`skuId`, user ids): 1–64 of letters, digits, `.`, `_` and `-`. */
+export interface IdentifierBrand {
+  readonly Identifier: unique symbol;
+}
+export const Identifier = t.brand(
+  t.string,
+  (s): s is t.Branded<string, IdentifierBrand> => /^[A-Za-z0-9._-]{1,64}$/.test(s),
+  "Identifier",
+);
+export type Identifier = t.TypeOf<typeof Identifier>;
+
+/** Server-made ids (reservations, orders, requests, events): RFC 4122 UUIDs, lower case. */
+export interface UuidBrand {
+  readonly Uuid: unique symbol;
+}
+export const Uuid = t.brand(
+  t.string,
+  (s): s is t.Branded<string, UuidBrand> =>
+    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(s),
+  "Uuid",
+);
+export type Uuid = t.TypeOf<typeof Uuid>;
+
+/** An instant as an ISO-8601 UTC string with milliseconds, as `Date.prototype.toISOString` writes it. */
+export interface IsoInstantBrand {
+  readonly IsoInstant: unique symbol;
+}
+export const IsoInstant = t.brand(
+  t.string,
+  (s): s is t.Branded<string, IsoInstantBrand> =>
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(s) && !Number.isNaN(Date.parse(s)),
+  "IsoInstant",
+);
+export type IsoInstant = t.TypeOf<typeof IsoInstant>;
+
+/** A SHA-256 digest as 64 lower-case hex characters. */
+export interface Sha256HexBrand {
+  readonly Sha256Hex: unique symbol;
+}
+export const Sha256Hex = t.brand(
+  t.string,
+  (s): s is t.Branded<string, Sha256HexBrand> => /^[0-9a-f]{64}$/.test(s),
+  "Sha256Hex",
+);
+export type Sha256Hex = t.TypeOf<typeof Sha256Hex>;
+
+/** Integers in a closed range (money in cents, quantities, revisions). */
+const intIn = (name: string, min: number, max: number) =>
+  t.refinement(t.number, (n) => Number.isSafeInteger(n) && n >= min && n <= max, name);
+
+/** A quantity a shopper may ask for or an admin may add: 1 … 1,000,000. */
+export const Quantity = intIn("Quantity", 1, 1_000_000);
+/** A count that may be zero (stock, held, sold). */
+export const Count = intIn("Count", 0, Number.MAX_SAFE_INTEGER);
+/** Money in integer cents. */
+export const Cents = intIn("Cents", 0, 1_000_000_000_00);
+/** ISO 4217 alphabetic code. */
+export const Currency = t.refinement(t.string, (s) => /^[A-Z]{3}$/.test(s), "Currency");
+/** Hold duration in seconds: 1 s … 1 day. */
+export const HoldSeconds = intIn("HoldSeconds", 1, 86_400);
+/** Per-shopper limit: 1 … 1,000,000 units. */
+export const PerUserLimit = intIn("PerUserLimit", 1, 1_000_000);
+/** A tag: 1–64 printable characters. */
+export const Tag = t.refinement(t.string, (s) => s.length >= 1 && s.length <= 64, "Tag");
+
+/** `sku-<skuId>`: the one stream of a SKU. */
+export const streamIdOf = (skuId: string): string => `sku-${skuId}`;
+export const skuIdOf = (streamId: string): string | undefined =>
+  streamId.startsWith("sku-") ? streamId.slice(4) : undefined;
+export const GENESIS_HASH = "0".repeat(64) as Sha256Hex;

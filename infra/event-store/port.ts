@@ -1,0 +1,101 @@
+import type * as TE from "fp-ts/lib/TaskEither.js";
+import type { EventEnvelope } from "../../event-schemas/index.ts";
+
+/**
+ * The event store port. Every function returns errors as values. Events are stored exactly as the writer
+ * sealed them (the hash covers their canonical JSON), so adapters store bytes, not re-serialised JSONB.
+ *
+ * Positions: `GlobalPosition` is a bigint, strictly increasing along the global feed, comparable within
+ * one store. The feed is gap-free in the sense that matters: once a subscriber has seen position p, no
+ * event with a position <= p can appear later (an adapter must withhold positions whose transactions
+ * may still commit below them).
+ *
+ * Re-appending: an append whose expected revision no longer matches is a `WrongExpectedRevision`, even if
+ * the events are the same ones (event ids are not used for deduplication; the command handler
+ * recognises redelivered commands by their queue position instead).
+ */
+export type GlobalPosition = bigint;
+
+/** What the writer expects the stream's last revision to be. */
+export type ExpectedRevision =
+  | { readonly kind: "exact"; readonly revision: number }
+  | { readonly kind: "no-stream" }
+  | { readonly kind: "any" };
+
+export const expectExact = (revision: number): ExpectedRevision => ({ kind: "exact", revision });
+export const expectNoStream: ExpectedRevision = { kind: "no-stream" };
+export const expectAny: ExpectedRevision = { kind: "any" };
+/** `tip === null` means the stream does not exist yet. */
+export const expectTip = (tip: { readonly revision: number } | null): ExpectedRevision =>
+  tip === null ? expectNoStream : expectExact(tip.revision);
+
+export interface RecordedEvent {
+  readonly envelope: EventEnvelope;
+  readonly position: GlobalPosition;
+}
+
+export interface AppendResult {
+  /** Revision of the last event written. */
+  readonly revision: number;
+  /** Global position of the last event written. */
+  readonly position: GlobalPosition;
+}
+
+export type StoreError =
+  | {
+      readonly _tag: "WrongExpectedRevision";
+      readonly streamId: string;
+      readonly expected: ExpectedRevision;
+      /** The stream's actual last revision, `null` when it does not exist. */
+      readonly actual: number | null;
+    }
+  | { readonly _tag: "InvalidAppend"; readonly streamId: string; readonly reason: string }
+  | { readonly _tag: "StoreUnavailable"; readonly message: string };
+
+export interface ReadStreamOptions {
+  /** Forward: first revision to read (default 0). Backward: the revision to start from (default the end). */
+  readonly from?: number;
+  readonly direction?: "forward" | "backward";
+  /** At most this many events (default: all). */
+  readonly limit?: number;
+}
+
+export interface SubscribeOptions {
+  /** Deliver events with a position strictly after this one; `null` from the beginning. */
+  readonly after: GlobalPosition | null;
+  /** Largest batch handed to `onBatch` (default 500). */
+  readonly batchSize?: number;
+  /** Only streams whose id starts with this prefix (default "sku-"). */
+  readonly streamPrefix?: string;
+}
+
+/** A running subscription. `stop()` resolves once no further batch will be delivered. */
+export interface Subscription {
+  stop(): Promise<void>;
+  /** Settles when the subscription ends: resolves after `stop()`, rejects if `onBatch` threw or the store failed for good. */
+  readonly done: Promise<void>;
+}
+
+export interface EventStore {
+  /** Append sealed envelopes (revisions already assigned, contiguous after the expected revision) atomically. */
+  append(
+    streamId: string,
+    expected: ExpectedRevision,
+    events: ReadonlyArray<EventEnvelope>,
+  ): TE.TaskEither<StoreError, AppendResult>;
+  /** Read one stream. A stream that does not exist reads as `[]`. */
+  readStream(streamId: string, opts?: ReadStreamOptions): TE.TaskEither<StoreError, ReadonlyArray<RecordedEvent>>;
+  /** Read the global feed: events with position strictly after `after`, at most `limit`. */
+  readAll(
+    after: GlobalPosition | null,
+    limit: number,
+    streamPrefix?: string,
+  ): TE.TaskEither<StoreError, ReadonlyArray<RecordedEvent>>;
+  /** Catch up from `after`, then follow live. Batches are delivered one at a time, in feed order. */
+  subscribe(opts: SubscribeOptions, onBatch: (events: ReadonlyArray<RecordedEvent>) => Promise<void>): Subscription;
+  /** Position of the last event of the global feed (`null` when empty). */
+  headPosition(): TE.TaskEither<StoreError, GlobalPosition | null>;
+  /** Ids of the streams with this prefix, sorted. */
+  listStreams(prefix: string): TE.TaskEither<StoreError, ReadonlyArray<string>>;
+  close(): Promise<void>;
+}
