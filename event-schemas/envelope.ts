@@ -51,16 +51,21 @@ export interface DecodedEvent {
   readonly event: SkuEvent;
 }
 
-export type DecodeError =
-  | { readonly _tag: "InvalidEnvelope"; readonly message: string }
-  | UpcastError;
+export type DecodeError = { readonly _tag: "InvalidEnvelope"; readonly message: string } | UpcastError;
 
 export const decodeEnvelope = (raw: unknown): E.Either<DecodeError, EventEnvelope> => {
   const r = EventEnvelope.decode(raw);
   if (E.isRight(r)) return r;
   const first = r.left[0];
-  const path = first?.context.map((c) => c.key).filter(Boolean).join(".") ?? "";
-  return E.left({ _tag: "InvalidEnvelope", message: `${path || "(root)"}: got ${JSON.stringify(first?.value)}` });
+  const path =
+    first?.context
+      .map((c) => c.key)
+      .filter(Boolean)
+      .join(".") ?? "";
+  return E.left({
+    _tag: "InvalidEnvelope",
+    message: `${path || "(root)"}: got ${JSON.stringify(first?.value)}`,
+  });
 };
 
 /** Decode an envelope and upcast its data: what readers of the log use. */
@@ -71,23 +76,26 @@ export const decodeEvent = (raw: unknown): E.Either<DecodeError, DecodedEvent> =
   return E.isLeft(ev) ? ev : E.right({ envelope: env.right, event: ev.right });
 };
 
-/** The envelope fields of a draft at a given place in a stream (not yet hashed). */
+/**
+ * The envelope fields of a draft at a given place in a stream (not yet hashed). Keys are written in
+ * canonical (sorted) order so that hashing can serialise the envelope without reordering it.
+ */
 export const unsealed = (
   streamId: string,
   revision: number,
   prevHash: string,
   draft: EventDraft,
 ): UnsealedEnvelope => ({
+  causationId: draft.causationId,
+  correlationId: draft.correlationId,
+  data: draft.event.data as Record<string, unknown>,
   eventId: draft.eventId as EventEnvelope["eventId"],
-  type: draft.event.type,
+  occurredAt: draft.occurredAt as EventEnvelope["occurredAt"],
+  prevHash: prevHash as EventEnvelope["prevHash"],
+  queuePosition: draft.queuePosition,
+  requestId: draft.requestId,
+  revision,
   schemaVersion: currentVersions[draft.event.type],
   streamId,
-  revision,
-  occurredAt: draft.occurredAt as EventEnvelope["occurredAt"],
-  requestId: draft.requestId,
-  correlationId: draft.correlationId,
-  causationId: draft.causationId,
-  queuePosition: draft.queuePosition,
-  data: draft.event.data as Record<string, unknown>,
-  prevHash: prevHash as EventEnvelope["prevHash"],
+  type: draft.event.type,
 });

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash as digest } from "node:crypto";
 import * as E from "fp-ts/lib/Either.js";
 import { canonicalJson } from "./canonical-json.ts";
 import { type EventDraft, type EventEnvelope, type UnsealedEnvelope, unsealed } from "./envelope.ts";
@@ -10,8 +10,13 @@ import { GENESIS_HASH, type Sha256Hex } from "./primitives.ts";
  * included, changes the hash.
  */
 export const hashEvent = (prevHash: string, envelope: UnsealedEnvelope | EventEnvelope): Sha256Hex => {
-  const { hash: _ignored, ...rest } = envelope as EventEnvelope;
-  return createHash("sha256").update(prevHash).update(canonicalJson(rest)).digest("hex") as Sha256Hex;
+  let unsealedPart: object = envelope;
+  if (Object.hasOwn(envelope, "hash")) {
+    const { hash: _ignored, ...rest } = envelope as EventEnvelope;
+    unsealedPart = rest;
+  }
+  // One-shot digest of the concatenation: the same bytes as two updates, and much cheaper per event.
+  return digest("sha256", prevHash + canonicalJson(unsealedPart), "hex") as Sha256Hex;
 };
 
 /** The tip of a stream's chain: the revision and hash of its last event (`null` for an empty stream). */
@@ -35,7 +40,8 @@ export const sealEvents = (
   for (const draft of drafts) {
     const env = unsealed(streamId, revision, prevHash, draft);
     const hash = hashEvent(prevHash, env);
-    out.push({ ...env, hash } as EventEnvelope);
+    // `env` was just built here and is no one else's: add the hash in place instead of copying it.
+    out.push(Object.assign(env, { hash }));
     prevHash = hash;
     revision += 1;
   }
@@ -73,7 +79,11 @@ export const chainVerifier = (streamId: string, from: ChainTip | null = null) =>
     push(e: EventEnvelope): E.Either<ChainViolation, ChainTip> {
       if (failed !== null) return E.left(failed);
       if (e.streamId !== streamId)
-        return fail("foreign-stream", e.revision, `event ${e.eventId} belongs to ${e.streamId}, not ${streamId}`);
+        return fail(
+          "foreign-stream",
+          e.revision,
+          `event ${e.eventId} belongs to ${e.streamId}, not ${streamId}`,
+        );
       if (e.revision !== expectedRevision)
         return fail(
           "revision-gap",
@@ -81,7 +91,11 @@ export const chainVerifier = (streamId: string, from: ChainTip | null = null) =>
           `expected revision ${expectedRevision}, found ${e.revision}`,
         );
       if (e.prevHash !== prevHash)
-        return fail("broken-link", e.revision, `prevHash ${e.prevHash} does not match the previous hash ${prevHash}`);
+        return fail(
+          "broken-link",
+          e.revision,
+          `prevHash ${e.prevHash} does not match the previous hash ${prevHash}`,
+        );
       const recomputed = hashEvent(e.prevHash, e);
       if (recomputed !== e.hash)
         return fail("hash-mismatch", e.revision, `stored hash ${e.hash}, recomputed ${recomputed}`);

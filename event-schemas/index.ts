@@ -5,3 +5,4 @@ export * from "./primitives.ts";
 export * from "./sku/commands.ts";
 export * from "./sku/events.ts";
 export * from "./sku/upcasters.ts";
+export * from "./outcome.ts";

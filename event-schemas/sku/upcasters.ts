@@ -34,12 +34,25 @@ const upcastSteps: Readonly<Record<string, Readonly<Record<number, Step>>>> = {
 export type UpcastError =
   | { readonly _tag: "UnknownEventType"; readonly type: string }
   | { readonly _tag: "UnknownSchemaVersion"; readonly type: string; readonly schemaVersion: number }
-  | { readonly _tag: "InvalidEventData"; readonly type: string; readonly schemaVersion: number; readonly message: string };
+  | {
+      readonly _tag: "InvalidEventData";
+      readonly type: string;
+      readonly schemaVersion: number;
+      readonly message: string;
+    };
 
 const describe = (errors: t.Errors): string =>
   errors
     .slice(0, 3)
-    .map((e) => `${e.context.map((c) => c.key).filter(Boolean).join(".") || "(root)"}: got ${JSON.stringify(e.value)}`)
+    .map(
+      (e) =>
+        `${
+          e.context
+            .map((c) => c.key)
+            .filter(Boolean)
+            .join(".") || "(root)"
+        }: got ${JSON.stringify(e.value)}`,
+    )
     .join("; ");
 
 /** Decode stored event data at `schemaVersion` and lift it through every step to the current version. */
@@ -57,7 +70,8 @@ export const upcastEvent = (
     const step = upcastSteps[type]?.[v];
     if (step === undefined) return E.left({ _tag: "UnknownSchemaVersion", type, schemaVersion });
     const next = step(value);
-    if (E.isLeft(next)) return E.left({ _tag: "InvalidEventData", type, schemaVersion, message: describe(next.left) });
+    if (E.isLeft(next))
+      return E.left({ _tag: "InvalidEventData", type, schemaVersion, message: describe(next.left) });
     value = next.right;
   }
   const decoded = dataCodecs[type].decode(value);

@@ -50,6 +50,16 @@ export type StoreError =
       readonly actual: number | null;
     }
   | { readonly _tag: "InvalidAppend"; readonly streamId: string; readonly reason: string }
+  | {
+      /**
+       * A stored event failed to decode or its stored bytes no longer hash to its `hash` (the store or
+       * the disk was tampered with). Reads return it instead of the event; never retried.
+       */
+      readonly _tag: "CorruptEvent";
+      readonly streamId: string;
+      readonly position: GlobalPosition | null;
+      readonly message: string;
+    }
   | { readonly _tag: "StoreUnavailable"; readonly message: string };
 
 export interface ReadStreamOptions {
@@ -84,7 +94,10 @@ export interface EventStore {
     events: ReadonlyArray<EventEnvelope>,
   ): TE.TaskEither<StoreError, AppendResult>;
   /** Read one stream. A stream that does not exist reads as `[]`. */
-  readStream(streamId: string, opts?: ReadStreamOptions): TE.TaskEither<StoreError, ReadonlyArray<RecordedEvent>>;
+  readStream(
+    streamId: string,
+    opts?: ReadStreamOptions,
+  ): TE.TaskEither<StoreError, ReadonlyArray<RecordedEvent>>;
   /** Read the global feed: events with position strictly after `after`, at most `limit`. */
   readAll(
     after: GlobalPosition | null,
@@ -92,7 +105,10 @@ export interface EventStore {
     streamPrefix?: string,
   ): TE.TaskEither<StoreError, ReadonlyArray<RecordedEvent>>;
   /** Catch up from `after`, then follow live. Batches are delivered one at a time, in feed order. */
-  subscribe(opts: SubscribeOptions, onBatch: (events: ReadonlyArray<RecordedEvent>) => Promise<void>): Subscription;
+  subscribe(
+    opts: SubscribeOptions,
+    onBatch: (events: ReadonlyArray<RecordedEvent>) => Promise<void>,
+  ): Subscription;
   /** Position of the last event of the global feed (`null` when empty). */
   headPosition(): TE.TaskEither<StoreError, GlobalPosition | null>;
   /** Ids of the streams with this prefix, sorted. */

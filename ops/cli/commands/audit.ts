@@ -1,4 +1,233 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import type { Command } from "commander";
+import * as E from "fp-ts/lib/Either.js";
+import { streamIdOf } from "../../../event-schemas/index.ts";
+import { verifyCheckpoint, walkChain } from "../../audit/checkpoint-verify.ts";
+import {
+  type Checkpoint,
+  checkpointSignatureValid,
+  generateKeyPair,
+  parseCheckpoint,
+  signCheckpoint,
+} from "../../audit/checkpoint.ts";
+import {
+  CannotRun,
+  describeStoreError,
+  EXIT_CLEAN,
+  EXIT_VIOLATION,
+  exitTwoOnUsageError,
+  parseCount,
+  readText,
+  runAction,
+  withStore,
+} from "../../audit/cli-support.ts";
+import { describeEvent } from "../../audit/describe-event.ts";
+import { formatAuditReport, formatViolation } from "../../audit/format.ts";
+import { buildProof, checkProof } from "../../audit/proof.ts";
+import { verifyStore } from "../../audit/verify-store.ts";
+import type { Violation } from "../../audit/violation.ts";
 
-/** `holdfast audit`: not built yet (see the open issues). */
-export const registerAudit = (_program: Command): void => {};
+const out = (text: string) => process.stdout.write(`${text}\n`);
+const note = (text: string) => process.stderr.write(`${text}\n`);
+
+const loadCheckpoint = async (file: string): Promise<Checkpoint> => {
+  const cp = parseCheckpoint(await readText(file, "checkpoint"));
+  if (E.isLeft(cp)) throw new CannotRun(`${file}: ${cp.left}`);
+  return cp.right;
+};
+
+/** `holdfast audit verify` (whole log or one SKU). */
+const verifyAll = (opts: { sku?: string; json?: boolean; pageSize?: string }) =>
+  withStore(async (store) => {
+    const r = await verifyStore(store, {
+      ...(opts.sku === undefined ? {} : { skuId: opts.sku }),
+      pageSize: opts.pageSize === undefined ? 1000 : parseCount(opts.pageSize, "--page-size"),
+      onStream: (s) => {
+        if (!opts.json) note(`checked ${s.streamId}: ${s.events} events`);
+      },
+    });
+    if (E.isLeft(r))
+      throw new CannotRun(r.left._tag === "NoSuchStream" ? `no events in stream ${r.left.streamId}` : describeStoreError(r.left));
+    out(opts.json ? JSON.stringify(r.right, null, 2) : formatAuditReport(r.right));
+    return r.right.ok ? EXIT_CLEAN : EXIT_VIOLATION;
+  });
+
+/** `holdfast audit verify --checkpoint FILE [--pubkey FILE]`. */
+const verifyAgainst = (opts: { checkpoint: string; pubkey?: string; json?: boolean }) =>
+  withStore(async (store) => {
+    const cp = await loadCheckpoint(opts.checkpoint);
+    const signature: Violation[] = [];
+    if (opts.pubkey === undefined) note("note: no --pubkey given, so the checkpoint's signature is NOT checked");
+    else {
+      const valid = checkpointSignatureValid(cp, await readText(opts.pubkey, "public key"));
+      if (E.isLeft(valid)) throw new CannotRun(valid.left.message);
+      if (!valid.right)
+        signature.push({
+          streamId: cp.streamId,
+          revision: cp.revision,
+          rule: "checkpoint/signature",
+          message: "the checkpoint's signature does not verify under this public key (forged or altered checkpoint)",
+        });
+    }
+    const r = await verifyCheckpoint(store, cp);
+    if (E.isLeft(r)) throw new CannotRun(describeStoreError(r.left));
+    const violations = [...signature, ...r.right.violations];
+    const ok = violations.length === 0;
+    if (opts.json) out(JSON.stringify({ ...r.right, ok, signatureChecked: opts.pubkey !== undefined, violations }, null, 2));
+    else {
+      for (const v of violations) out(formatViolation(v));
+      out(
+        ok
+          ? `CLEAN: ${cp.streamId} still extends the checkpoint at r${cp.revision} (${cp.hash.slice(0, 12)}…), now at r${r.right.tip?.revision}${opts.pubkey === undefined ? " (signature not checked)" : ", signature valid"}`
+          : `VIOLATIONS: ${cp.streamId} no longer extends the checkpoint at r${cp.revision} unchanged (${violations.length} violation(s))`,
+      );
+    }
+    return ok ? EXIT_CLEAN : EXIT_VIOLATION;
+  });
+
+export const registerAudit = (program: Command): void => {
+  const audit = exitTwoOnUsageError(
+    program.command("audit").description("verify the log, sign checkpoints, prove reservations (exit 0 clean, 1 violation, 2 could not run)"),
+  );
+
+  exitTwoOnUsageError(
+    audit
+      .command("verify")
+      .description("check every sku- stream: chain, invariants, decision replay, fairness; or, with --checkpoint, that a stream still extends a signed checkpoint")
+      .option("--sku <id>", "only this SKU's stream")
+      .option("--json", "machine-readable report on stdout")
+      .option("--checkpoint <file>", "check the stream against this signed checkpoint instead")
+      .option("--pubkey <file>", "public key (PEM) to check the checkpoint's signature with")
+      .option("--page-size <n>", "events read per page (default 1000)"),
+  ).action((opts: { sku?: string; json?: boolean; checkpoint?: string; pubkey?: string; pageSize?: string }) =>
+    runAction(() =>
+      opts.checkpoint === undefined
+        ? verifyAll(opts)
+        : verifyAgainst({ ...opts, checkpoint: opts.checkpoint }),
+    ),
+  );
+
+  exitTwoOnUsageError(
+    audit
+      .command("keygen")
+      .description("make an Ed25519 key pair for signing checkpoints: DIR/audit-ed25519.key (private) and .pub")
+      .requiredOption("--out <dir>", "directory to write the PEM files to"),
+  ).action((opts: { out: string }) =>
+    runAction(async () => {
+      const { privatePem, publicPem } = generateKeyPair();
+      await mkdir(opts.out, { recursive: true });
+      const priv = join(opts.out, "audit-ed25519.key");
+      const pub = join(opts.out, "audit-ed25519.pub");
+      try {
+        await writeFile(priv, privatePem, { flag: "wx", mode: 0o600 });
+        await writeFile(pub, publicPem, { flag: "wx" });
+      } catch (e) {
+        throw new CannotRun(`refusing to overwrite keys in ${opts.out}: ${(e as Error).message}`);
+      }
+      out(`private key: ${priv}\npublic key:  ${pub}`);
+      return EXIT_CLEAN;
+    }),
+  );
+
+  exitTwoOnUsageError(
+    audit
+      .command("checkpoint")
+      .description("print a signed checkpoint {streamId, revision, hash, signedAt, signature} of a SKU's stream (after checking its chain)")
+      .requiredOption("--sku <id>", "the SKU")
+      .requiredOption("--key <file>", "Ed25519 private key (PEM)")
+      .option("--revision <n>", "checkpoint this revision instead of the tip")
+      .option("--out <file>", "also write the checkpoint to this file"),
+  ).action((opts: { sku: string; key: string; revision?: string; out?: string }) =>
+    runAction(() =>
+      withStore(async (store) => {
+        const key = await readText(opts.key, "private key");
+        const at = opts.revision === undefined ? undefined : parseCount(opts.revision, "--revision");
+        const streamId = streamIdOf(opts.sku);
+        const r = await walkChain(store, streamId, at === undefined ? {} : { at, to: at });
+        if (E.isLeft(r)) throw new CannotRun(describeStoreError(r.left));
+        if (r.right.violations.length > 0) {
+          for (const v of r.right.violations) out(formatViolation(v));
+          out(`refusing to sign: the chain of ${streamId} is broken`);
+          return EXIT_VIOLATION;
+        }
+        const tip = r.right.tip;
+        if (tip === null || (at !== undefined && tip.revision !== at))
+          throw new CannotRun(`${streamId} has no revision ${at ?? 0}`);
+        const signed = signCheckpoint(
+          { streamId, revision: tip.revision, hash: tip.hash as Checkpoint["hash"], signedAt: new Date().toISOString() as Checkpoint["signedAt"] },
+          key,
+        );
+        if (E.isLeft(signed)) throw new CannotRun(signed.left.message);
+        const text = JSON.stringify(signed.right, null, 2);
+        if (opts.out !== undefined) await writeFile(opts.out, `${text}\n`);
+        out(text);
+        return EXIT_CLEAN;
+      }),
+    ),
+  );
+
+  exitTwoOnUsageError(
+    audit
+      .command("prove")
+      .description("print a self-contained proof bundle: a reservation's events and the hash path to a signed checkpoint")
+      .requiredOption("--reservation <id>", "the reservation id")
+      .requiredOption("--checkpoint <file>", "a signed checkpoint of the reservation's SKU stream")
+      .option("--out <file>", "write the bundle to this file instead of stdout"),
+  ).action((opts: { reservation: string; checkpoint: string; out?: string }) =>
+    runAction(() =>
+      withStore(async (store) => {
+        const cp = await loadCheckpoint(opts.checkpoint);
+        const r = await buildProof(store, cp, opts.reservation);
+        if (E.isLeft(r)) {
+          switch (r.left._tag) {
+            case "ChainBroken":
+            case "CheckpointDiverged":
+              out(`cannot prove against this checkpoint: ${r.left.message}`);
+              return EXIT_VIOLATION;
+            case "ReservationNotFound":
+              throw new CannotRun(r.left.message);
+            default:
+              throw new CannotRun(describeStoreError(r.left));
+          }
+        }
+        const text = JSON.stringify(r.right, null, 2);
+        if (opts.out === undefined) out(text);
+        else {
+          await writeFile(opts.out, `${text}\n`);
+          note(`wrote ${opts.out}: ${r.right.path.length} envelope(s) from r${(r.right.path[0] as { revision: number }).revision} to r${cp.revision}`);
+        }
+        return EXIT_CLEAN;
+      }),
+    ),
+  );
+
+  exitTwoOnUsageError(
+    audit
+      .command("check-proof")
+      .description("verify a proof bundle offline (no server): hashes, links, the checkpoint's signature, the reservation's events")
+      .argument("<file>", "the proof bundle (JSON)")
+      .requiredOption("--pubkey <file>", "the auditor's public key (PEM)")
+      .option("--json", "machine-readable result"),
+  ).action((file: string, opts: { pubkey: string; json?: boolean }) =>
+    runAction(async () => {
+      const text = await readText(file, "proof bundle");
+      const pem = await readText(opts.pubkey, "public key");
+      let raw: unknown;
+      try {
+        raw = JSON.parse(text);
+      } catch (e) {
+        raw = { unparsable: (e as Error).message };
+      }
+      const r = checkProof(raw, pem);
+      if (opts.json) out(JSON.stringify(E.isRight(r) ? { ok: true, ...r.right } : { ok: false, reason: r.left }, null, 2));
+      else if (E.isLeft(r)) out(`REJECTED: ${r.left}`);
+      else {
+        out(`VALID: reservation ${r.right.reservationId} in ${r.right.streamId}, covered by the checkpoint signed at r${r.right.checkpointRevision}:`);
+        for (const e of r.right.events) out(`  r${e.revision}  ${e.occurredAt}  ${e.event.type}  ${describeEvent(e.event)}`);
+      }
+      return E.isRight(r) ? EXIT_CLEAN : EXIT_VIOLATION;
+    }),
+  );
+};
+

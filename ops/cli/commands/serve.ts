@@ -1,4 +1,95 @@
 import type { Command } from "commander";
+import * as E from "fp-ts/lib/Either.js";
+import { decodeConfig } from "../../../infra/config/config.ts";
+import { makeLogger } from "../../../infra/observability/logger.ts";
+import { makeRegistry } from "../../../infra/observability/metrics.ts";
+import { listDemoSku } from "../../serve/dev.ts";
+import { namespaceOf } from "../../serve/namespace.ts";
+import { allRoles } from "../../serve/roles.ts";
+import { startServer } from "../../serve/server.ts";
 
-/** `holdfast serve`: not built yet (see the open issues). */
-export const registerServe = (_program: Command): void => {};
+interface ServeOptions {
+  readonly roles?: string;
+  readonly dev?: boolean;
+  readonly host: string;
+  readonly namespace: string;
+  readonly waitMs?: string;
+  readonly handlerGroup?: string;
+}
+
+/**
+ * `holdfast serve [--roles a,b] [--dev]`: decode the config (exit 1 naming the variable when wrong),
+ * start the chosen roles and one HTTP server on HOLDFAST_HTTP_PORT; SIGTERM/SIGINT stop it gracefully.
+ */
+export const registerServe = (program: Command): void => {
+  program
+    .command("serve")
+    .description("run the services (all roles by default) on HOLDFAST_HTTP_PORT")
+    .option("--roles <roles>", "comma-separated roles to run (default: all)")
+    .option("--dev", "development mode: fallback JWT secret, demo SKU")
+    .option("--host <host>", "address to listen on", "0.0.0.0")
+    .option("--namespace <name>", "isolate topics, Redis keys and consumer group (tests, benchmarks)", "")
+    .option("--wait-ms <ms>", "how long a write waits for its decision before answering 202")
+    .option("--handler-group <id>", "consumer group of the command handler (tests: two handlers on one SKU)")
+    .action(async (opts: ServeOptions) => {
+      const config = decodeConfig(process.env, { dev: opts.dev === true });
+      if (E.isLeft(config)) {
+        process.stderr.write(`holdfast serve: ${config.left.variable}: ${config.left.message}\n`);
+        process.exit(1);
+      }
+      if (opts.namespace !== "" && !/^[a-z0-9-]{1,40}$/.test(opts.namespace)) {
+        process.stderr.write("holdfast serve: --namespace must be 1-40 of a-z, 0-9 and -\n");
+        process.exit(1);
+      }
+      const waitBudgetMs = opts.waitMs === undefined ? undefined : Number(opts.waitMs);
+      if (waitBudgetMs !== undefined && !(Number.isInteger(waitBudgetMs) && waitBudgetMs >= 0)) {
+        process.stderr.write("holdfast serve: --wait-ms must be a whole number of milliseconds\n");
+        process.exit(1);
+      }
+      const namespace = namespaceOf(opts.namespace);
+      const available = allRoles({
+        namespace,
+        ...(waitBudgetMs === undefined ? {} : { waitBudgetMs }),
+        ...(opts.handlerGroup === undefined ? {} : { handlerGroup: opts.handlerGroup }),
+      });
+      const wanted =
+        opts.roles === undefined ? available.map((r) => r.name) : opts.roles.split(",").map((s) => s.trim());
+      const unknown = wanted.filter((n) => !available.some((r) => r.name === n));
+      if (unknown.length > 0) {
+        process.stderr.write(
+          `holdfast serve: unknown role(s) ${unknown.join(", ")}; known: ${available.map((r) => r.name).join(", ")}\n`,
+        );
+        process.exit(1);
+      }
+      const logger = makeLogger();
+      const registry = makeRegistry();
+      const ctx = { config: config.right, logger, registry, dev: opts.dev === true };
+      let server: Awaited<ReturnType<typeof startServer>>;
+      try {
+        server = await startServer(
+          available.filter((r) => wanted.includes(r.name)),
+          ctx,
+          { port: config.right.httpPort, hostname: opts.host },
+        );
+        if (opts.dev === true) await listDemoSku(config.right, namespace, logger);
+      } catch (e) {
+        logger.fatal({ err: e }, "holdfast serve could not start");
+        process.exit(1);
+      }
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        logger.info({ signal }, "stopping");
+        server
+          .stop()
+          .then(() => process.exit(0))
+          .catch((e: unknown) => {
+            logger.error({ err: e }, "unclean stop");
+            process.exit(1);
+          });
+      };
+      process.on("SIGTERM", () => stop("SIGTERM"));
+      process.on("SIGINT", () => stop("SIGINT"));
+    });
+};

@@ -1,4 +1,32 @@
 import type { Command } from "commander";
+import * as E from "fp-ts/lib/Either.js";
+import { decodeConfig } from "../../../infra/config/config.ts";
+import { signToken } from "../../../infra/http/auth.ts";
 
-/** `holdfast token`: not built yet (see the open issues). */
-export const registerToken = (_program: Command): void => {};
+/** `holdfast token --user ID [--admin] [--dev]`: print a signed HS256 token for local use. */
+export const registerToken = (program: Command): void => {
+  program
+    .command("token")
+    .description("print a signed token (HOLDFAST_JWT_SECRET, or the development secret with --dev)")
+    .requiredOption("--user <id>", "user id (the token's sub)")
+    .option("--admin", "an admin token (role: admin)")
+    .option("--dev", "use the development secret when HOLDFAST_JWT_SECRET is unset")
+    .option("--expires <span>", "lifetime, e.g. 12h, 30m", "12h")
+    .action(async (opts: { user: string; admin?: boolean; dev?: boolean; expires: string }) => {
+      if (!/^[A-Za-z0-9._-]{1,64}$/.test(opts.user)) {
+        process.stderr.write("holdfast token: --user must be 1-64 of letters, digits, '.', '_' and '-'\n");
+        process.exit(1);
+      }
+      const config = decodeConfig(process.env, { dev: opts.dev === true });
+      if (E.isLeft(config)) {
+        process.stderr.write(`holdfast token: ${config.left.variable}: ${config.left.message}\n`);
+        process.exit(1);
+      }
+      const token = await signToken(config.right.jwtSecret, {
+        userId: opts.user,
+        admin: opts.admin === true,
+        expiresIn: opts.expires,
+      });
+      process.stdout.write(`${token}\n`);
+    });
+};

@@ -1,0 +1,164 @@
+import * as E from "fp-ts/lib/Either.js";
+import { decideBatch, type DomainError } from "../../domain/sku/index.ts";
+import {
+  type EventDraft,
+  type Outcome,
+  type QueuedCommand,
+  type SkuCommand,
+  sealEvents,
+  streamIdOf,
+} from "../../event-schemas/index.ts";
+import { type EventStore, expectTip, type StoreError } from "../../infra/event-store/port.ts";
+import { outcomeFromError, outcomeFromEvent } from "./outcomes.ts";
+import { rememberOutcome, type SkuEntry } from "./sku-cache.ts";
+
+/** One command read from the queue, with its position (the Kafka offset) on its SKU's partition. */
+export interface QueuedItem {
+  readonly queued: QueuedCommand;
+  readonly position: number;
+}
+
+/** An outcome and where to send it. */
+export interface Reply {
+  readonly outcome: Outcome;
+  readonly replyTo: string | null;
+}
+
+export interface ChunkResult {
+  readonly entry: SkuEntry;
+  readonly replies: ReadonlyArray<Reply>;
+  /** Events appended (0 when every command was a redelivery or a refusal). */
+  readonly appended: number;
+}
+
+export interface ChunkDeps {
+  readonly store: EventStore;
+  /** The handler's clock: every command of the chunk is decided at this instant. */
+  readonly now: () => Date;
+  readonly newId: () => string;
+  /** The recorded outcome of a request the handler no longer remembers (the Redis outcome key). */
+  readonly recordedOutcome: (requestId: string) => Promise<Outcome | null>;
+}
+
+const userOf = (q: QueuedCommand): string | null => ("userId" in q.command ? q.command.userId : null);
+
+/**
+ * Decide one chunk of one SKU's commands, in queue order, and append the events with the expected
+ * revision. Commands at or below the SKU's last written queue position (redeliveries after a crash, or
+ * commands another handler already decided) are not decided again: their recorded outcome is returned
+ * instead. A `WrongExpectedRevision` Left means another writer moved the stream: reload and call again.
+ */
+export const decideChunk = async (
+  deps: ChunkDeps,
+  entry: SkuEntry,
+  items: ReadonlyArray<QueuedItem>,
+): Promise<E.Either<StoreError, ChunkResult>> => {
+  const decidedAt = deps.now().toISOString();
+  const fresh: QueuedItem[] = [];
+  const replies: Array<Reply | null> = [];
+  const freshSlots: number[] = [];
+  for (const item of items) {
+    const known = item.position <= entry.lastQueuePosition ? await recorded(deps, entry, item) : null;
+    if (known !== null) replies.push({ outcome: known, replyTo: item.queued.replyTo });
+    else {
+      freshSlots.push(replies.length);
+      replies.push(null);
+      fresh.push(item);
+    }
+  }
+  if (fresh.length === 0) return E.right({ entry, replies: replies as Reply[], appended: 0 });
+
+  const commands: SkuCommand[] = fresh.map((i) => ({
+    ...i.queued.command,
+    requestId: i.queued.requestId,
+    now: decidedAt,
+  }));
+  const batch = decideBatch(entry.state, commands);
+  const drafts: EventDraft[] = [];
+  const spans: Array<{ from: number; to: number }> = [];
+  batch.outcomes.forEach((o, i) => {
+    const item = fresh[i]!;
+    const from = drafts.length;
+    if (E.isRight(o))
+      for (const event of o.right)
+        drafts.push({
+          eventId: deps.newId(),
+          event,
+          occurredAt: decidedAt,
+          requestId: item.queued.requestId,
+          correlationId: item.queued.correlationId,
+          causationId: item.queued.requestId,
+          queuePosition: item.position,
+        });
+    spans.push({ from, to: drafts.length });
+  });
+
+  const streamId = streamIdOf(entry.skuId);
+  const sealed = sealEvents(streamId, entry.tip, drafts);
+  if (sealed.length > 0) {
+    const r = await deps.store.append(streamId, expectTip(entry.tip), sealed)();
+    if (E.isLeft(r)) return r;
+  }
+  const last = sealed[sealed.length - 1];
+  const tip = last === undefined ? entry.tip : { revision: last.revision, hash: last.hash };
+  const tipRevision = tip === null ? null : tip.revision;
+  // Mutated in place: safe, because only a successful append reaches here (a failed one reloads).
+  const outcomes = entry.outcomes;
+  let lastQueuePosition = entry.lastQueuePosition;
+  for (let i = 0; i < fresh.length; i++) {
+    const item = fresh[i]!;
+    const o = batch.outcomes[i]!;
+    const span = spans[i]!;
+    const ctx = { requestId: item.queued.requestId, skuId: entry.skuId, decidedAt };
+    let outcome: Outcome;
+    if (E.isRight(o)) {
+      const answer = o.right[o.right.length - 1];
+      outcome =
+        answer === undefined
+          ? ({
+              ...ctx,
+              userId: userOf(item.queued),
+              revision: tipRevision,
+              status: "accepted",
+              result: { kind: "done" },
+            } as Outcome)
+          : outcomeFromEvent(ctx, answer, sealed[span.to - 1]!.revision);
+      if (span.to > span.from) lastQueuePosition = Math.max(lastQueuePosition, item.position);
+    } else outcome = await refusal(deps, entry, item, o.left, tipRevision, decidedAt);
+    rememberOutcome(outcomes, outcome);
+    replies[freshSlots[i]!] = { outcome, replyTo: item.queued.replyTo };
+  }
+  return E.right({
+    entry: { skuId: entry.skuId, state: batch.state, tip, lastQueuePosition, outcomes },
+    replies: replies as Reply[],
+    appended: sealed.length,
+  });
+};
+
+/** The recorded outcome of a command already decided, or null when none is known (decide it again). */
+const recorded = async (deps: ChunkDeps, entry: SkuEntry, item: QueuedItem): Promise<Outcome | null> =>
+  entry.outcomes.get(item.queued.requestId) ?? (await deps.recordedOutcome(item.queued.requestId));
+
+const refusal = async (
+  deps: ChunkDeps,
+  entry: SkuEntry,
+  item: QueuedItem,
+  error: DomainError,
+  tipRevision: number | null,
+  decidedAt: string,
+): Promise<Outcome> => {
+  const ctx = { requestId: item.queued.requestId, skuId: entry.skuId, decidedAt };
+  if (error._tag === "RequestAlreadyDecided") {
+    // Same requestId enqueued twice (a retried enqueue): the first decision stands.
+    const known = await recorded(deps, entry, item);
+    if (known !== null) return known;
+    return {
+      ...ctx,
+      userId: userOf(item.queued),
+      revision: tipRevision,
+      status: "accepted",
+      result: { kind: "done" },
+    } as Outcome;
+  }
+  return outcomeFromError(ctx, error, userOf(item.queued), tipRevision);
+};

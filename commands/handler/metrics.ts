@@ -1,0 +1,39 @@
+import { Counter, Histogram, type Registry } from "prom-client";
+
+export interface HandlerMetrics {
+  readonly commands: Counter;
+  readonly events: Counter;
+  readonly conflicts: Counter;
+  readonly deadLetters: Counter;
+  readonly chunkSeconds: Histogram;
+}
+
+/** The command handler's Prometheus metrics, registered on the process registry. */
+export const makeHandlerMetrics = (registry: Registry): HandlerMetrics => ({
+  commands: new Counter({
+    name: "holdfast_commands_decided_total",
+    help: "Commands decided or re-answered",
+    registers: [registry],
+  }),
+  events: new Counter({
+    name: "holdfast_events_appended_total",
+    help: "Events appended by the handler",
+    registers: [registry],
+  }),
+  conflicts: new Counter({
+    name: "holdfast_append_conflicts_total",
+    help: "Appends refused for a wrong expected revision",
+    registers: [registry],
+  }),
+  deadLetters: new Counter({
+    name: "holdfast_commands_dead_lettered_total",
+    help: "Undecodable commands sent to the DLQ",
+    registers: [registry],
+  }),
+  chunkSeconds: new Histogram({
+    name: "holdfast_handler_chunk_seconds",
+    help: "Time to decide, append and publish one chunk of one SKU",
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [registry],
+  }),
+});

@@ -1,0 +1,67 @@
+import { makeHttpPaymentGateway } from "../../infra/payment-gateway/http.ts";
+// Type-only (erased at run time): the Role interface lives with `holdfast serve`.
+import type { Role } from "../../ops/serve/role.ts";
+import type { CommandTopics } from "../queue/topics.ts";
+import { makePaymentMetrics } from "./metrics.ts";
+import { defaultSagaPolicy, type SagaPolicy } from "./policy.ts";
+import { startPaymentSaga } from "./saga.ts";
+import { openEventStore, openPaymentsClients } from "./wiring.ts";
+
+/**
+ * Role `payments`: the payment saga's composition root. It follows the event store's global feed from
+ * its checkpoint, charges each placed order at PAYMENT_GATEWAY_URL and enqueues the outcome on the
+ * command queue. Under `holdfast serve --dev` the gateway simulator is started by `serve` itself
+ * (`startPaymentSimulator`), not here, so this role never fakes a gateway.
+ */
+export interface PaymentsRoleOptions {
+  /** Command topics (`holdfast serve --namespace`); default production's. */
+  readonly topics?: CommandTopics;
+  /** Checkpoint name (default `payments`); a namespaced deployment should use its own. */
+  readonly checkpointName?: string;
+  readonly policy?: Partial<SagaPolicy>;
+  /** Budget of one gateway call (default 2,000 ms). */
+  readonly gatewayTimeoutMs?: number;
+}
+
+export const makePaymentsRole = (opts: PaymentsRoleOptions = {}): Role => ({
+  name: "payments",
+  async start(ctx) {
+    const logger = ctx.logger.child({ role: "payments" });
+    const clients = await openPaymentsClients(ctx.config, logger, opts.topics);
+    const store = await openEventStore(ctx.config).catch(async (e: unknown) => {
+      await clients.close();
+      throw e;
+    });
+    const metrics = makePaymentMetrics(ctx.registry);
+    let failed: string | null = null;
+    const saga = await startPaymentSaga({
+      store,
+      gateway: makeHttpPaymentGateway({
+        baseUrl: ctx.config.paymentGatewayUrl,
+        timeoutMs: opts.gatewayTimeoutMs ?? 2_000,
+      }),
+      attempts: clients.attempts,
+      sink: clients.queue,
+      policy: { ...defaultSagaPolicy, ...opts.policy },
+      logger,
+      ...(opts.checkpointName === undefined ? {} : { name: opts.checkpointName }),
+      onOutcome: (_order, outcome) => metrics.outcomes.inc({ outcome: outcome._tag }),
+      onCall: (call, result) => metrics.calls.inc({ call, result }),
+    });
+    saga.done.catch((e: unknown) => {
+      failed = e instanceof Error ? e.message : String(e);
+      logger.error({ err: e }, "payment saga: subscription ended");
+    });
+    return {
+      readiness: [{ name: "payments", check: async () => failed }],
+      async stop() {
+        await saga.stop();
+        await store.close();
+        await clients.close();
+      },
+    };
+  },
+});
+
+/** The payments role with production's topics and checkpoint. */
+export const paymentsRole: Role = makePaymentsRole();

@@ -1,0 +1,94 @@
+import type { Pool } from "pg";
+
+/**
+ * The SKU → partition registry, durable in PostgreSQL (table `sku_partitions`, one row per SKU and
+ * command topic). A SKU gets the next free partition when it is listed and keeps it for ever, so its
+ * commands stay in one FIFO. The write API also uses it as its SKU registry: a SKU without a partition
+ * was never listed (404 unknown-sku at the edge).
+ */
+export interface PartitionRegistry {
+  /** The SKU's partition, or `null` when the SKU was never listed. Cached once known (it never changes). */
+  partitionOf(skuId: string): Promise<number | null>;
+  /** The SKU's partition, assigning the next free one when it has none. */
+  assign(skuId: string): Promise<number>;
+}
+
+export const SKU_PARTITIONS_DDL = `
+create table if not exists sku_partitions (
+  topic text not null,
+  sku_id text not null,
+  partition integer not null,
+  assigned_at timestamptz not null default now(),
+  primary key (topic, sku_id),
+  unique (topic, partition)
+)`;
+
+/** Negative answers are cached briefly, so a flood of requests for an unknown SKU costs no queries. */
+const NEGATIVE_TTL_MS = 1000;
+
+export const makePgPartitionRegistry = async (pool: Pool, topic: string): Promise<PartitionRegistry> => {
+  await pool.query(SKU_PARTITIONS_DDL);
+  const known = new Map<string, number>();
+  const unknownUntil = new Map<string, number>();
+  const partitionOf = async (skuId: string): Promise<number | null> => {
+    const hit = known.get(skuId);
+    if (hit !== undefined) return hit;
+    if ((unknownUntil.get(skuId) ?? 0) > Date.now()) return null;
+    const r = await pool.query<{ partition: number }>(
+      "select partition from sku_partitions where topic = $1 and sku_id = $2",
+      [topic, skuId],
+    );
+    const p = r.rows[0]?.partition;
+    if (p === undefined) {
+      if (unknownUntil.size > 100_000) unknownUntil.clear();
+      unknownUntil.set(skuId, Date.now() + NEGATIVE_TTL_MS);
+      return null;
+    }
+    known.set(skuId, p);
+    return p;
+  };
+  return {
+    partitionOf,
+    assign: async (skuId) => {
+      const hit = known.get(skuId);
+      if (hit !== undefined) return hit;
+      const client = await pool.connect();
+      try {
+        await client.query("begin");
+        // One assigner at a time per topic: the next free partition is max + 1.
+        await client.query("select pg_advisory_xact_lock(hashtext($1))", [`sku_partitions:${topic}`]);
+        const r = await client.query<{ partition: number }>(
+          `insert into sku_partitions (topic, sku_id, partition)
+           select $1, $2, coalesce(max(partition) + 1, 0) from sku_partitions where topic = $1
+           on conflict (topic, sku_id) do update set topic = excluded.topic
+           returning partition`,
+          [topic, skuId],
+        );
+        await client.query("commit");
+        const p = r.rows[0]!.partition;
+        known.set(skuId, p);
+        unknownUntil.delete(skuId);
+        return p;
+      } catch (e) {
+        await client.query("rollback").catch(() => undefined);
+        throw e;
+      } finally {
+        client.release();
+      }
+    },
+  };
+};
+
+/** In-memory registry for unit tests. */
+export const makeMemoryPartitionRegistry = (): PartitionRegistry => {
+  const known = new Map<string, number>();
+  return {
+    partitionOf: async (skuId) => known.get(skuId) ?? null,
+    assign: async (skuId) => {
+      const hit = known.get(skuId);
+      if (hit !== undefined) return hit;
+      known.set(skuId, known.size);
+      return known.size - 1;
+    },
+  };
+};

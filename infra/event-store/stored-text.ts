@@ -1,0 +1,88 @@
+import { createHash } from "node:crypto";
+import * as E from "fp-ts/lib/Either.js";
+import { canonicalJson, decodeEnvelope, type EventEnvelope } from "../../event-schemas/index.ts";
+import type { GlobalPosition, StoreError } from "./port.ts";
+
+/**
+ * The stored form of an event: the RFC 8785 text of the whole envelope (hash included), byte for byte.
+ *
+ * Why the hash can be checked on that text without re-canonicalising: JCS sorts keys, so the top-level
+ * `"hash"` member sits between `eventId` and `occurredAt`, and every top-level member after it is a scalar.
+ * In valid JSON an unescaped `,"hash":"` can only be a key named `hash`, so its LAST occurrence is the
+ * top-level one (nested ones live in `data`, which sorts first). Cutting that member out gives exactly the
+ * canonical JSON of the envelope without `hash`, which is what `hashEvent` hashes.
+ */
+
+const HASH_MEMBER = ',"hash":"';
+const HASH_MEMBER_LENGTH = HASH_MEMBER.length + 64 + 1;
+/** The 13 envelope fields: an envelope with any other top-level field is refused (see above). */
+const ENVELOPE_FIELDS = 13;
+
+/** The canonical text without its top-level hash member, and the hash it carried (or `null` if absent). */
+const splitHash = (text: string): { readonly unhashed: string; readonly hash: string } | null => {
+  const at = text.lastIndexOf(HASH_MEMBER);
+  if (at < 0 || text[at + HASH_MEMBER_LENGTH - 1] !== '"') return null;
+  const hash = text.slice(at + HASH_MEMBER.length, at + HASH_MEMBER_LENGTH - 1);
+  return { unhashed: text.slice(0, at) + text.slice(at + HASH_MEMBER_LENGTH), hash };
+};
+
+const sha256 = (prevHash: string, unhashed: string): string =>
+  createHash("sha256").update(prevHash).update(unhashed).digest("hex");
+
+/** The canonical text of a sealed envelope, or why it cannot be stored (its hash does not verify). */
+export const encodeStored = (envelope: EventEnvelope): E.Either<string, string> => {
+  if (Object.keys(envelope).length !== ENVELOPE_FIELDS)
+    return E.left("envelope has fields beyond the 13 defined");
+  let text: string;
+  try {
+    text = canonicalJson(envelope);
+  } catch (e) {
+    return E.left(`envelope has no JSON representation: ${(e as Error).message}`);
+  }
+  const split = splitHash(text);
+  if (split === null) return E.left("envelope has no hash");
+  if (sha256(envelope.prevHash, split.unhashed) !== envelope.hash)
+    return E.left(
+      `revision ${envelope.revision}: hash does not match the envelope (not sealed, or changed after sealing)`,
+    );
+  return E.right(text);
+};
+
+const corrupt = (streamId: string, position: GlobalPosition | null, message: string): StoreError => ({
+  _tag: "CorruptEvent",
+  streamId,
+  position,
+  message,
+});
+
+/**
+ * Parse and decode a stored text, checking that its bytes still hash to the hash it carries. A row that
+ * fails is a `CorruptEvent` value, never an exception.
+ */
+export const decodeStored = (
+  text: string,
+  streamId: string,
+  position: GlobalPosition | null,
+): E.Either<StoreError, EventEnvelope> => {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    return E.left(corrupt(streamId, position, `stored text is not JSON: ${(e as Error).message}`));
+  }
+  const env = decodeEnvelope(raw);
+  if (E.isLeft(env)) {
+    const why = "message" in env.left ? env.left.message : env.left._tag;
+    return E.left(corrupt(streamId, position, `stored envelope: ${why}`));
+  }
+  const split = splitHash(text);
+  if (split === null || split.hash !== env.right.hash)
+    return E.left(corrupt(streamId, position, "stored text has no top-level hash member"));
+  if (sha256(env.right.prevHash, split.unhashed) !== env.right.hash)
+    return E.left(
+      corrupt(streamId, position, `stored bytes of revision ${env.right.revision} do not hash to its hash`),
+    );
+  if (env.right.streamId !== streamId)
+    return E.left(corrupt(streamId, position, `stored event names stream ${env.right.streamId}`));
+  return env;
+};

@@ -1,0 +1,26 @@
+import { Redis } from "ioredis";
+import type { Config } from "../config/config.ts";
+
+export type { Redis };
+
+/**
+ * A Redis client from the decoded config. `autoPipelining` batches every command issued in the same
+ * tick into one round trip: what the write path wants under load. A subscriber connection must be a
+ * separate client (`subscriber: true`), since a connection in subscribe mode runs no other command.
+ */
+export const makeRedis = (
+  config: Pick<Config, "redisUrl">,
+  opts: { readonly autoPipelining?: boolean; readonly name?: string; readonly subscriber?: boolean } = {},
+): Redis =>
+  new Redis(config.redisUrl, {
+    enableAutoPipelining: opts.autoPipelining ?? opts.subscriber !== true,
+    maxRetriesPerRequest: 3,
+    lazyConnect: false,
+    ...(opts.name === undefined ? {} : { connectionName: opts.name }),
+  });
+
+/** Readiness probe for a Redis client: `null` when PING answers. */
+export const redisReady = (redis: Redis) => async (): Promise<string | null> => {
+  const pong = await redis.ping();
+  return pong === "PONG" ? null : `unexpected PING answer ${pong}`;
+};

@@ -1,0 +1,229 @@
+import type { EventEnvelope, SkuEvent } from "../../event-schemas/index.ts";
+import type { Issue } from "./violation.ts";
+
+type HoldStatus = "held" | "ordered" | "sold" | "cancelled" | "expired" | "released";
+type OrderStatus = "pending" | "unresolved" | "confirmed" | "failed";
+
+interface Hold {
+  readonly userId: string;
+  readonly quantity: number;
+  readonly expiresAt: string;
+  status: HoldStatus;
+}
+
+interface Order {
+  readonly reservationId: string;
+  readonly userId: string;
+  readonly quantity: number;
+  status: OrderStatus;
+}
+
+/** Figures the fairness check needs about the moment just before an event. */
+export interface Before {
+  /** stock - held - sold before the event (after the lazy expiries of the same command). */
+  readonly available: number;
+  /** Units the event's shopper could still take under the per-user limit (Infinity when unknown). */
+  readonly limitLeft: number;
+}
+
+/**
+ * The auditor's own account of a SKU, written independently of `domain/` so that a bug in the decider's
+ * `evolve` cannot hide a broken invariant. After every event it checks:
+ * - `invariant/oversold`: held + sold <= stock (held counts live holds and orders awaiting payment);
+ * - `invariant/per-user-limit`: each shopper's held + ordered + sold <= perUserLimit;
+ * - `invariant/consistency`: the event can follow the state (a cancel, expiry or checkout of a hold that
+ *   is live and matches; a payment of an order awaiting payment; figures that add up; expiries not
+ *   before the deadline; cancels and checkouts before it).
+ * Memory: one small record per hold and order (rejected requests keep nothing).
+ */
+export class Ledger {
+  private listed = false;
+  private closed = false;
+  private stock = 0;
+  private held = 0;
+  private sold = 0;
+  private perUserLimit = 0;
+  private priceCents = 0;
+  private currency = "";
+  private skuId = "";
+  private readonly holds = new Map<string, Hold>();
+  private readonly orders = new Map<string, Order>();
+  private readonly usage = new Map<string, number>();
+
+  /** What the shop looked like just before `event` (call before `apply`). */
+  before(event: SkuEvent): Before {
+    const available = this.stock - this.held - this.sold;
+    if (event.type !== "ReservationPlaced" && event.type !== "ReservationRejected")
+      return { available, limitLeft: Number.POSITIVE_INFINITY };
+    return { available, limitLeft: this.perUserLimit - (this.usage.get(event.data.userId) ?? 0) };
+  }
+
+  figures() {
+    return { listed: this.listed, closed: this.closed, stock: this.stock, held: this.held, sold: this.sold };
+  }
+
+  apply(env: EventEnvelope, event: SkuEvent): Issue[] {
+    const issues: Issue[] = [];
+    const r = env.revision;
+    const bad = (message: string) => issues.push({ revision: r, rule: "invariant/consistency", message });
+    if (!this.listed && event.type !== "SkuListed") {
+      bad(`${event.type} before the SKU was listed`);
+      return issues;
+    }
+    switch (event.type) {
+      case "SkuListed": {
+        if (this.listed) {
+          bad("the SKU is listed a second time");
+          break;
+        }
+        const d = event.data;
+        if (env.streamId !== `sku-${d.skuId}`) bad(`SkuListed for ${d.skuId} in stream ${env.streamId}`);
+        this.listed = true;
+        this.skuId = d.skuId;
+        this.stock = d.stock;
+        this.perUserLimit = d.perUserLimit;
+        this.priceCents = d.priceCents;
+        this.currency = d.currency;
+        break;
+      }
+      case "StockAdded":
+        if (event.data.stock !== this.stock + event.data.quantity)
+          bad(`stock ${this.stock} + ${event.data.quantity} recorded as ${event.data.stock}`);
+        this.stock += event.data.quantity;
+        break;
+      case "SaleClosed":
+        if (this.closed) bad("the sale is closed a second time");
+        this.closed = true;
+        break;
+      case "ReservationPlaced": {
+        const d = event.data;
+        if (this.holds.has(d.reservationId)) {
+          bad(`reservation ${d.reservationId} is placed a second time`);
+          break;
+        }
+        if (this.closed) bad(`hold ${d.reservationId} placed after the sale closed`);
+        if (d.quantity > d.quantityRequested || (!d.allowPartial && d.quantity !== d.quantityRequested))
+          bad(
+            `hold ${d.reservationId} allocates ${d.quantity} for a request of ${d.quantityRequested} (allowPartial ${d.allowPartial})`,
+          );
+        this.holds.set(d.reservationId, {
+          userId: d.userId,
+          quantity: d.quantity,
+          expiresAt: d.expiresAt,
+          status: "held",
+        });
+        this.held += d.quantity;
+        const used = (this.usage.get(d.userId) ?? 0) + d.quantity;
+        this.usage.set(d.userId, used);
+        if (used > this.perUserLimit)
+          issues.push({
+            revision: r,
+            rule: "invariant/per-user-limit",
+            message: `shopper ${d.userId} has ${used} units held, ordered or sold; the limit is ${this.perUserLimit}`,
+          });
+        break;
+      }
+      case "ReservationRejected":
+        break;
+      case "ReservationCancelled":
+      case "ReservationExpired": {
+        const d = event.data;
+        const h = this.liveHold(d.reservationId, event.type, bad);
+        if (h === undefined) break;
+        if (h.userId !== d.userId || h.quantity !== d.quantity)
+          bad(`${event.type} says ${d.userId}×${d.quantity}, the hold is ${h.userId}×${h.quantity}`);
+        if (event.type === "ReservationExpired") {
+          if (event.data.expiresAt !== h.expiresAt)
+            bad(`expiry deadline ${event.data.expiresAt} differs from the hold's ${h.expiresAt}`);
+          if (env.occurredAt < h.expiresAt) bad(`hold ${d.reservationId} expired before its deadline ${h.expiresAt}`);
+        } else if (env.occurredAt >= h.expiresAt)
+          bad(`hold ${d.reservationId} cancelled at or after its deadline ${h.expiresAt}`);
+        this.release(h, event.type === "ReservationCancelled" ? "cancelled" : "expired");
+        break;
+      }
+      case "OrderPlaced": {
+        const d = event.data;
+        if (this.orders.has(d.orderId)) {
+          bad(`order ${d.orderId} is placed a second time`);
+          break;
+        }
+        const h = this.liveHold(d.reservationId, event.type, bad);
+        if (h === undefined) break;
+        if (h.userId !== d.userId) bad(`order by ${d.userId} for a hold of ${h.userId}`);
+        if (h.quantity !== d.quantity) bad(`order of ${d.quantity} for a hold of ${h.quantity}`);
+        if (env.occurredAt >= h.expiresAt) bad(`checkout at or after the hold's deadline ${h.expiresAt}`);
+        if (d.amountCents !== this.priceCents * d.quantity || d.currency !== this.currency)
+          bad(`order amount ${d.amountCents} ${d.currency}, expected ${this.priceCents * d.quantity} ${this.currency}`);
+        h.status = "ordered";
+        this.orders.set(d.orderId, {
+          reservationId: d.reservationId,
+          userId: h.userId,
+          quantity: h.quantity,
+          status: "pending",
+        });
+        break;
+      }
+      case "PaymentSucceeded":
+      case "PaymentFailed":
+      case "PaymentUnresolved": {
+        const d = event.data;
+        const o = this.orders.get(d.orderId);
+        if (o === undefined) {
+          bad(`${event.type} for order ${d.orderId}, which was never placed`);
+          break;
+        }
+        if (o.status !== "pending" && o.status !== "unresolved") {
+          bad(`${event.type} for order ${d.orderId}, already ${o.status}`);
+          break;
+        }
+        if (o.reservationId !== d.reservationId)
+          bad(`${event.type} names reservation ${d.reservationId}, the order's is ${o.reservationId}`);
+        if (event.type === "PaymentUnresolved") {
+          o.status = "unresolved";
+          break;
+        }
+        if (event.data.quantity !== o.quantity) bad(`${event.type} of ${event.data.quantity}, the order is ${o.quantity}`);
+        const h = this.holds.get(o.reservationId);
+        this.held -= o.quantity;
+        if (event.type === "PaymentSucceeded") {
+          o.status = "confirmed";
+          this.sold += o.quantity;
+          if (h !== undefined) h.status = "sold";
+        } else {
+          o.status = "failed";
+          this.usage.set(o.userId, (this.usage.get(o.userId) ?? 0) - o.quantity);
+          if (h !== undefined) h.status = "released";
+        }
+        break;
+      }
+      default:
+        return absurd(event);
+    }
+    if (this.held + this.sold > this.stock)
+      issues.push({
+        revision: r,
+        rule: "invariant/oversold",
+        message: `held ${this.held} + sold ${this.sold} exceeds stock ${this.stock}`,
+      });
+    if (this.held < 0 || this.sold < 0) bad(`negative figures: held ${this.held}, sold ${this.sold}`);
+    return issues;
+  }
+
+  private liveHold(id: string, type: string, bad: (m: string) => void): Hold | undefined {
+    const h = this.holds.get(id);
+    if (h === undefined) bad(`${type} for hold ${id}, which was never placed`);
+    else if (h.status !== "held") bad(`${type} for hold ${id}, which is ${h.status}`);
+    else return h;
+    return undefined;
+  }
+
+  private release(h: Hold, status: HoldStatus): void {
+    h.status = status;
+    this.held -= h.quantity;
+    this.usage.set(h.userId, (this.usage.get(h.userId) ?? 0) - h.quantity);
+  }
+}
+
+const absurd = (v: never): never => {
+  throw new Error(`unexpected event ${JSON.stringify(v)}`);
+};

@@ -1,0 +1,160 @@
+import * as E from "fp-ts/lib/Either.js";
+import { type ChainTip, type DecodedEvent, decodeEvent, type EventEnvelope } from "../../event-schemas/index.ts";
+import { chainWalker } from "./chain-walk.ts";
+import { DecisionReplay } from "./decision-replay.ts";
+import { FairnessCheck } from "./fairness.ts";
+import { Ledger } from "./ledger.ts";
+import type { StreamItem } from "./stream-source.ts";
+import type { Issue, Rule, Violation } from "./violation.ts";
+
+export interface StreamReport {
+  readonly streamId: string;
+  /** Events read (unreadable rows included). */
+  readonly events: number;
+  /** The last in-order event's revision and hash. */
+  readonly tip: ChainTip | null;
+  /** The first `maxViolations` violations, in the order found. */
+  readonly violations: ReadonlyArray<Violation>;
+  readonly violationCount: number;
+  readonly byRule: Readonly<Partial<Record<Rule, number>>>;
+  /** Revision where invariants, replay and fairness stopped (an event missing or unreadable), if they did. */
+  readonly semanticChecksStoppedAt: number | null;
+}
+
+export interface StreamVerifierOptions {
+  readonly maxViolations?: number;
+  /** Run decision replay (default true). */
+  readonly replay?: boolean;
+}
+
+/**
+ * Every check of `holdfast audit verify` over one stream, fed in revision order (constant memory apart
+ * from the SKU's own state): chain (revisions, links, hashes, stream id), decode and upcast,
+ * invariants at every revision (`ledger.ts`), queue order, decision replay per command
+ * (`decision-replay.ts`) and fairness (`fairness.ts`).
+ *
+ * @example
+ *   const v = streamVerifier("sku-tee");
+ *   for (const item of items) v.push(item);
+ *   const report = v.end();
+ */
+export const streamVerifier = (streamId: string, opts: StreamVerifierOptions = {}) => {
+  const max = opts.maxViolations ?? 100;
+  const chain = chainWalker(streamId);
+  const ledger = new Ledger();
+  const fairness = new FairnessCheck();
+  const replay = opts.replay === false ? null : new DecisionReplay();
+  const violations: Violation[] = [];
+  const byRule: Partial<Record<Rule, number>> = {};
+  let count = 0;
+  let events = 0;
+  let stoppedAt: number | null = null;
+  let group: DecodedEvent[] = [];
+  /** Complete groups waiting for decision replay (replayed in batches, see decision-replay.ts). */
+  let pending: DecodedEvent[][] = [];
+  let groupKey = "";
+  let lastQueuePosition = -1;
+
+  const report = (issues: ReadonlyArray<Issue>) => {
+    for (const i of issues) {
+      count += 1;
+      byRule[i.rule] = (byRule[i.rule] ?? 0) + 1;
+      if (violations.length < max) violations.push({ streamId, ...i });
+    }
+  };
+
+  const replayPending = () => {
+    if (pending.length > 0 && replay !== null) report(replay.groups(pending));
+    pending = [];
+  };
+  const flush = () => {
+    if (group.length > 0) pending.push(group);
+    group = [];
+    if (pending.length >= 256) replayPending();
+  };
+  const flushAll = () => {
+    flush();
+    replayPending();
+  };
+
+  const stop = (revision: number) => {
+    if (stoppedAt !== null) return;
+    flushAll();
+    stoppedAt = revision;
+  };
+
+  const semantic = (env: EventEnvelope) => {
+    const d = decodeEvent(env);
+    if (E.isLeft(d)) {
+      report([{ revision: env.revision, rule: "decode/invalid-event", message: describeDecodeError(d.left) }]);
+      stop(env.revision);
+      return;
+    }
+    const key = `${env.queuePosition}\u0000${env.requestId}`;
+    if (key !== groupKey) {
+      flush();
+      if (env.queuePosition <= lastQueuePosition)
+        report([
+          {
+            revision: env.revision,
+            rule: "order/queue-position",
+            message: `request ${env.requestId} has queue position ${env.queuePosition}, not after ${lastQueuePosition}: commands are recorded out of arrival order (or one was recorded twice)`,
+          },
+        ]);
+      groupKey = key;
+      lastQueuePosition = Math.max(lastQueuePosition, env.queuePosition);
+    }
+    group.push(d.right);
+    const before = ledger.before(d.right.event);
+    report(ledger.apply(env, d.right.event));
+    report(fairness.observe(env, d.right.event, before));
+  };
+
+  return {
+    push(item: StreamItem): void {
+      events += 1;
+      if (item._tag === "Unreadable") {
+        report(chain.unreadable(item.revision, item.message));
+        stop(chain.lostAt() ?? item.revision);
+        return;
+      }
+      const env = item.recorded.envelope;
+      report(chain.push(env));
+      const lostAt = chain.lostAt();
+      if (lostAt !== null) stop(lostAt);
+      if (stoppedAt === null) semantic(env);
+    },
+
+    end(): StreamReport {
+      if (stoppedAt === null) flushAll();
+      return {
+        streamId,
+        events,
+        tip: chain.tip(),
+        violations,
+        violationCount: count,
+        byRule,
+        semanticChecksStoppedAt: stoppedAt,
+      };
+    },
+  };
+};
+
+const describeDecodeError = (e: ReturnType<typeof decodeEvent> extends E.Either<infer L, unknown> ? L : never) => {
+  switch (e._tag) {
+    case "InvalidEnvelope":
+      return `envelope: ${e.message}`;
+    case "UnknownEventType":
+      return `unknown event type ${e.type}`;
+    case "UnknownSchemaVersion":
+      return `${e.type} has unknown schema version ${e.schemaVersion}`;
+    case "InvalidEventData":
+      return `${e.type} v${e.schemaVersion}: ${e.message}`;
+    default:
+      return absurd(e);
+  }
+};
+
+const absurd = (v: never): never => {
+  throw new Error(`unexpected ${JSON.stringify(v)}`);
+};

@@ -1,0 +1,4 @@
+export * from "./app.ts";
+export * from "./behaviour.ts";
+export * from "./ledger.ts";
+export * from "./server.ts";

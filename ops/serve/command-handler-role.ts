@@ -1,0 +1,76 @@
+import { randomUUID } from "node:crypto";
+import * as E from "fp-ts/lib/Either.js";
+import { startCommandHandler } from "../../commands/handler/consumer.ts";
+import { makeExpiryScheduler } from "../../commands/handler/expiry-scheduler.ts";
+import { makeHandlerMetrics } from "../../commands/handler/metrics.ts";
+import type { QueuedCommand } from "../../event-schemas/index.ts";
+import { kafkaReady } from "../../infra/kafka/client.ts";
+import { makeRedis, redisReady } from "../../infra/redis/client.ts";
+import { publishOutcomes, readOutcome } from "../../infra/redis/outcomes.ts";
+import type { Namespace } from "./namespace.ts";
+import { openEventStore, startQueueInfra } from "./queue-infra.ts";
+import type { Role } from "./role.ts";
+
+/**
+ * Role `command-handler`: the serialized per-SKU writer. Its own queue producer is for the expiry
+ * scheduler (ExpireHolds at each hold deadline).
+ */
+export const commandHandlerRole = (ns: Namespace, opts: { readonly groupId?: string } = {}): Role => ({
+  name: "command-handler",
+  start: async (ctx) => {
+    const logger = ctx.logger.child({ role: "command-handler" });
+    const infra = await startQueueInfra(ctx.config, ns, logger, "holdfast-command-handler");
+    const store = await openEventStore(ctx.config, "holdfast-command-handler");
+    const redis = makeRedis(ctx.config, { name: "holdfast-command-handler" });
+    const scheduler = makeExpiryScheduler({
+      nowMs: Date.now,
+      onError: (skuId, e) => logger.warn({ skuId, err: e }, "expiry enqueue failed"),
+      expire: async (skuId) => {
+        const requestId = randomUUID();
+        const cmd: QueuedCommand = {
+          requestId: requestId as QueuedCommand["requestId"],
+          skuId: skuId as QueuedCommand["skuId"],
+          issuedAt: new Date().toISOString() as QueuedCommand["issuedAt"],
+          correlationId: requestId,
+          causationId: requestId,
+          replyTo: null,
+          command: { type: "ExpireHolds" },
+        };
+        const r = await infra.queue.enqueue(cmd)();
+        if (E.isLeft(r)) throw new Error(JSON.stringify(r.left));
+      },
+    });
+    const handler = await startCommandHandler({
+      kafka: infra.kafka,
+      topics: ns.topics,
+      groupId: opts.groupId ?? ns.handlerGroup,
+      store,
+      now: () => new Date(),
+      newId: randomUUID,
+      recordedOutcome: (requestId) => readOutcome(redis, ns.redisPrefix, requestId),
+      publish: (replies) => publishOutcomes(redis, ns.redisPrefix, replies),
+      scheduler,
+      logger,
+      metrics: makeHandlerMetrics(ctx.registry),
+    });
+    return {
+      readiness: [
+        { name: "redis", check: redisReady(redis) },
+        { name: "kafka", check: kafkaReady(infra.kafka) },
+        {
+          name: "event-store",
+          check: async () => {
+            const r = await store.headPosition()();
+            return E.isLeft(r) ? r.left._tag : null;
+          },
+        },
+      ],
+      stop: async () => {
+        await handler.stop();
+        await infra.stop();
+        await store.close();
+        redis.disconnect();
+      },
+    };
+  },
+});

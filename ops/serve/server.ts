@@ -1,0 +1,71 @@
+import { serve } from "@hono/node-server";
+import { Hono } from "hono";
+import type { ReadinessCheck } from "../../infra/http/operational-routes.ts";
+import { operationalRoutes } from "../../infra/http/operational-routes.ts";
+import { problem } from "../../infra/http/problem.ts";
+import { openApiDocument } from "./openapi.ts";
+import type { Role, RoleContext, RunningRole } from "./role.ts";
+
+export interface RunningServer {
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Start the roles, then one HTTP server on `port` serving every role's routes together with
+ * /health/live, /health/ready, /metrics and /openapi.json. A role that fails to start stops the ones
+ * already started and rejects.
+ */
+export const startServer = async (
+  roles: ReadonlyArray<Role>,
+  ctx: RoleContext,
+  opts: { readonly port: number; readonly hostname: string },
+): Promise<RunningServer> => {
+  const running: Array<{ name: string; role: RunningRole }> = [];
+  const stopRoles = async () => {
+    for (const { name, role } of running.reverse()) {
+      try {
+        await role.stop();
+      } catch (e) {
+        ctx.logger.error({ err: e, role: name }, "role did not stop cleanly");
+      }
+    }
+  };
+  try {
+    for (const role of roles) {
+      ctx.logger.info({ role: role.name }, "starting role");
+      running.push({ name: role.name, role: await role.start(ctx) });
+    }
+  } catch (e) {
+    await stopRoles();
+    throw e;
+  }
+  const checks: ReadinessCheck[] = running.flatMap(({ name, role }) =>
+    (role.readiness ?? []).map((c) => ({ name: `${name}:${c.name}`, check: c.check })),
+  );
+  const app = new Hono();
+  app.route("/", operationalRoutes({ registry: ctx.registry, checks }));
+  app.get("/openapi.json", (c) => c.json(openApiDocument()));
+  for (const { role } of running) if (role.app !== undefined) app.route("/", role.app);
+  app.notFound((c) => problem(c, "not-found", `no route ${c.req.method} ${c.req.path}`));
+  app.onError((e, c) => {
+    ctx.logger.error({ err: e, path: c.req.path }, "unhandled error");
+    return problem(c, "unavailable", "internal error");
+  });
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: opts.port, hostname: opts.hostname }, () => resolve(s));
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address !== null ? address.port : opts.port;
+  ctx.logger.info({ port, roles: running.map((r) => r.name) }, "holdfast serving");
+  return {
+    port,
+    stop: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive connections would hold close() open: drop the idle ones, give busy ones 5 s.
+      (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+      await Promise.race([closed, new Promise((r) => setTimeout(r, 5000).unref())]);
+      await stopRoles();
+    },
+  };
+};

@@ -1,0 +1,79 @@
+import { randomUUID } from "node:crypto";
+import type { Hono } from "hono";
+import { makeTokenVerifier } from "../../infra/http/auth.ts";
+import { kafkaReady } from "../../infra/kafka/client.ts";
+import { readAvailability } from "../../infra/redis/availability.ts";
+import { makeRedis, redisReady } from "../../infra/redis/client.ts";
+import { makeRedisIdempotency } from "../../infra/redis/idempotency.ts";
+import { makeOutcomeWaiter, readOutcome } from "../../infra/redis/outcomes.ts";
+import { makeRateLimiter } from "../../infra/redis/rate-limit.ts";
+import { makeWriteApi } from "../../write-api/app.ts";
+import type { Namespace } from "./namespace.ts";
+import { startQueueInfra } from "./queue-infra.ts";
+import type { Role } from "./role.ts";
+
+/** The sold-out edge check tolerates a view this old: one Redis read per SKU per interval, not per request. */
+const AVAILABILITY_CACHE_MS = 100;
+
+export const DEFAULT_WAIT_BUDGET_MS = 3000;
+
+/**
+ * Role `write-api`: the write routes on the shared port. One Redis connection for commands (auto
+ * pipelined), one subscriber connection for this process's reply channel, one command producer.
+ */
+export const writeApiRole = (ns: Namespace, opts: { readonly waitBudgetMs?: number } = {}): Role => ({
+  name: "write-api",
+  start: async (ctx) => {
+    const logger = ctx.logger.child({ role: "write-api" });
+    const infra = await startQueueInfra(ctx.config, ns, logger, "holdfast-write-api");
+    const redis = makeRedis(ctx.config, { name: "holdfast-write-api" });
+    const subscriber = makeRedis(ctx.config, { name: "holdfast-write-api-replies", subscriber: true });
+    const waiter = await makeOutcomeWaiter(subscriber, `${ns.redisPrefix}replies:${randomUUID()}`);
+    const { idempotency, refs } = makeRedisIdempotency(redis, ns.redisPrefix);
+    const availabilityCache = new Map<
+      string,
+      { at: number; value: Promise<{ status: string; held: number } | null> }
+    >();
+    const availability = (skuId: string) => {
+      const hit = availabilityCache.get(skuId);
+      if (hit !== undefined && Date.now() - hit.at < AVAILABILITY_CACHE_MS) return hit.value;
+      const value = readAvailability(redis, skuId, { namespace: ns.availabilityNamespace }).catch(() => null);
+      if (availabilityCache.size > 10_000) availabilityCache.clear();
+      availabilityCache.set(skuId, { at: Date.now(), value });
+      return value;
+    };
+    const app = makeWriteApi({
+      verify: makeTokenVerifier(ctx.config.jwtSecret),
+      enqueue: (cmd) => infra.queue.enqueue(cmd),
+      skuListed: async (skuId) => (await infra.registry.partitionOf(skuId)) !== null,
+      availability,
+      idempotency,
+      refs,
+      outcomes: {
+        replyTo: waiter.replyTo,
+        expect: (requestId, timeoutMs) => waiter.expect(requestId, timeoutMs),
+        read: (requestId) => readOutcome(redis, ns.redisPrefix, requestId),
+      },
+      rateLimits:
+        ctx.config.rateLimits === null
+          ? null
+          : { limiter: makeRateLimiter(redis, { prefix: ns.redisPrefix }), limits: ctx.config.rateLimits },
+      waitBudgetMs: opts.waitBudgetMs ?? DEFAULT_WAIT_BUDGET_MS,
+      newId: randomUUID,
+      now: () => new Date(),
+      logger,
+    });
+    return {
+      app: app as unknown as Hono,
+      readiness: [
+        { name: "redis", check: redisReady(redis) },
+        { name: "kafka", check: kafkaReady(infra.kafka) },
+      ],
+      stop: async () => {
+        await waiter.close();
+        await infra.stop();
+        redis.disconnect();
+      },
+    };
+  },
+});

@@ -1,0 +1,133 @@
+import * as TE from "fp-ts/lib/TaskEither.js";
+import type { Redis } from "ioredis";
+import { skuIdOf } from "../../event-schemas/index.ts";
+import type { GlobalPosition } from "../../infra/event-store/port.ts";
+import {
+  availabilityKeys,
+  DEFAULT_NAMESPACE,
+  evalScript,
+  luaScript,
+} from "../../infra/redis/availability.ts";
+import { type Projection, type ProjectionError, projectionFailed } from "../runtime/projection.ts";
+import { availabilityOps } from "./evolve.ts";
+
+/*
+ * KEYS[1] pointer, KEYS[2] checkpoint of this generation.
+ * ARGV[1] generation key prefix, ARGV[2] generation that must be live ("" = rebuild: no check, no publish),
+ * ARGV[3] checkpoint position, ARGV[4] JSON batch [{s, r, o}], ARGV[5] channel prefix.
+ * Data, revisions and checkpoint change in one script: Redis runs it atomically, so a crash leaves
+ * either all of a batch or none of it. An event whose revision is not above the SKU's stored revision
+ * is skipped, which makes re-delivery harmless.
+ */
+const APPLY = luaScript(`
+if ARGV[2] ~= '' then
+  local live = redis.call('GET', KEYS[1])
+  if live ~= ARGV[2] then return 'superseded:' .. tostring(live) end
+end
+local batch = cjson.decode(ARGV[4])
+local changed = {}
+for _, e in ipairs(batch) do
+  local skuKey = ARGV[1] .. 'sku:' .. e.s
+  local cur = tonumber(redis.call('HGET', skuKey, 'revision') or '-1')
+  if e.r > cur then
+    for _, op in ipairs(e.o) do
+      local kind = op[1]
+      if kind == 'set' then
+        redis.call('HSET', skuKey, op[2], op[3])
+      elseif kind == 'incr' then
+        redis.call('HINCRBY', skuKey, op[2], op[3])
+      elseif kind == 'res' then
+        local args = { ARGV[1] .. 'res:' .. op[2], 'skuId', e.s }
+        for i = 3, #op do args[#args + 1] = op[i] end
+        redis.call('HSET', unpack(args))
+      end
+    end
+    redis.call('HSET', skuKey, 'revision', e.r)
+    changed[e.s] = e.r
+  end
+end
+redis.call('SET', KEYS[2], ARGV[3])
+if ARGV[2] ~= '' then
+  for s, r in pairs(changed) do redis.call('PUBLISH', ARGV[5] .. s, r) end
+end
+return 'ok'
+`);
+
+export interface AvailabilityProjectionOptions {
+  readonly namespace?: string;
+  /** A fixed generation (rebuilds); default: the live one behind the pointer, created on first use. */
+  readonly generation?: string;
+}
+
+const tryP = <A>(f: () => Promise<A>): TE.TaskEither<ProjectionError, A> => TE.tryCatch(f, projectionFailed);
+
+/** The live generation, creating generation 1 on an empty namespace. */
+export const liveAvailabilityGeneration = async (redis: Redis, namespace: string): Promise<string> => {
+  const keys = availabilityKeys(namespace);
+  const live = await redis.get(keys.pointer);
+  if (live !== null) return live;
+  const next = String(await redis.incr(`${namespace}av:generation-seq`));
+  await redis.set(keys.pointer, next, "NX");
+  return (await redis.get(keys.pointer)) as string;
+};
+
+/** The Redis availability projection (see infra/redis/availability.ts for the key layout). */
+export const availabilityProjection = (
+  redis: Redis,
+  opts: AvailabilityProjectionOptions = {},
+): Projection => {
+  const ns = opts.namespace ?? DEFAULT_NAMESPACE;
+  const keys = availabilityKeys(ns);
+  const live = opts.generation === undefined;
+  let gen: string | null = opts.generation ?? null;
+  const generation = () =>
+    tryP(async () => {
+      gen = live ? await liveAvailabilityGeneration(redis, ns) : (gen as string);
+      return gen;
+    });
+  return {
+    name: live ? "availability" : `availability@${gen}`,
+    generation,
+    readCheckpoint: () =>
+      tryP(async () => {
+        const g = gen ?? (live ? await liveAvailabilityGeneration(redis, ns) : "");
+        gen = g;
+        const cp = await redis.get(keys.checkpoint(g));
+        return cp === null ? null : BigInt(cp);
+      }),
+    applyBatch: (events, position: GlobalPosition) => async () => {
+      const g = gen ?? (live ? await liveAvailabilityGeneration(redis, ns) : "");
+      gen = g;
+      const batch = events.flatMap((e) => {
+        const skuId = skuIdOf(e.envelope.streamId);
+        return skuId === undefined
+          ? []
+          : [{ s: skuId, r: e.envelope.revision, o: availabilityOps(e.event, e.envelope.revision) }];
+      });
+      const r = await tryP(() =>
+        evalScript(
+          redis,
+          APPLY,
+          [keys.pointer, keys.checkpoint(g)],
+          [
+            keys.generationPrefix(g),
+            live ? g : "",
+            position.toString(),
+            JSON.stringify(batch),
+            keys.channel(""),
+          ],
+        ),
+      )();
+      if (r._tag === "Left") return r;
+      const out = String(r.right);
+      if (out.startsWith("superseded:")) {
+        gen = null;
+        return {
+          _tag: "Left",
+          left: { _tag: "GenerationSuperseded", generation: out.slice("superseded:".length) },
+        };
+      }
+      return { _tag: "Right", right: undefined };
+    },
+  };
+};

@@ -1,0 +1,113 @@
+import type { Client } from "@elastic/elasticsearch";
+import * as E from "fp-ts/lib/Either.js";
+import * as TE from "fp-ts/lib/TaskEither.js";
+import { skuIdOf } from "../../event-schemas/index.ts";
+import {
+  type ProjectedEvent,
+  type Projection,
+  type ProjectionError,
+  projectionFailed,
+} from "../runtime/projection.ts";
+import { evolveProduct, type ProductDocument } from "./document.ts";
+import { aliasedGeneration, ensureLiveProducts, productIndices, readProductCheckpoint } from "./indices.ts";
+
+const tryP = <A>(f: () => Promise<A>): TE.TaskEither<ProjectionError, A> => TE.tryCatch(f, projectionFailed);
+
+/**
+ * The Elasticsearch products projection. Elasticsearch has no transaction spanning documents, so the
+ * scheme is idempotence instead of atomicity:
+ * - each product document is a full snapshot of its SKU at a stream revision, indexed with
+ *   `version_type: external` and `version = revision + 1`; Elasticsearch refuses (409) any write whose
+ *   version is not above the stored one, so a re-applied or out-of-date snapshot is a harmless no-op;
+ * - the checkpoint document is written only after every product write of the batch succeeded. A crash
+ *   in between re-delivers the batch, whose writes are then refused or rewrite the same snapshot.
+ * The projector folds a batch per SKU in memory starting from the stored document (events at or below
+ * its revision are skipped), so a hot SKU costs one write per batch, not one per event.
+ */
+export const productsProjection = (
+  es: Client,
+  opts: { readonly prefix: string; readonly generation?: string },
+): Projection => {
+  const ix = productIndices(opts.prefix);
+  const live = opts.generation === undefined;
+  let gen: string | null = opts.generation ?? null;
+  const cache = new Map<string, ProductDocument>();
+  const resolve = async () => {
+    if (gen === null) {
+      gen = live ? await ensureLiveProducts(es, opts.prefix) : (opts.generation as string);
+      cache.clear();
+    }
+    return gen;
+  };
+
+  const load = async (index: string, skuIds: string[]) => {
+    const missing = skuIds.filter((s) => !cache.has(s));
+    if (missing.length === 0) return;
+    const r = await es.mget<ProductDocument>({ index, ids: missing, realtime: true });
+    for (const d of r.docs)
+      if ("found" in d && d.found && d._source !== undefined) cache.set(d._id, d._source);
+  };
+
+  return {
+    name: live ? "products" : `products@${gen}`,
+    generation: () => tryP(resolve),
+    readCheckpoint: () => tryP(async () => readProductCheckpoint(es, opts.prefix, await resolve())),
+    applyBatch: (events: ReadonlyArray<ProjectedEvent>, position) => async () => {
+      try {
+        const g = await resolve();
+        if (live) {
+          const current = await aliasedGeneration(es, opts.prefix);
+          if (current !== g) {
+            gen = null;
+            return E.left<ProjectionError>({ _tag: "GenerationSuperseded", generation: current ?? "" });
+          }
+        }
+        const index = ix.generation(g);
+        const bySku = new Map<string, ProjectedEvent[]>();
+        for (const e of events) {
+          const skuId = skuIdOf(e.envelope.streamId);
+          if (skuId === undefined) continue;
+          bySku.set(skuId, [...(bySku.get(skuId) ?? []), e]);
+        }
+        await load(index, [...bySku.keys()]);
+        const docs: ProductDocument[] = [];
+        for (const [skuId, evs] of bySku) {
+          let doc = cache.get(skuId) ?? null;
+          const before = doc;
+          for (const e of evs)
+            if (doc === null || e.envelope.revision > doc.revision)
+              doc = evolveProduct(doc, e.event, e.envelope.revision);
+          if (doc !== null && doc !== before) docs.push(doc);
+        }
+        if (docs.length > 0) {
+          const r = await es.bulk({
+            operations: docs.flatMap((d) => [
+              {
+                index: {
+                  _index: index,
+                  _id: d.skuId,
+                  version: d.revision + 1,
+                  version_type: "external" as const,
+                },
+              },
+              d,
+            ]),
+          });
+          if (r.errors) {
+            const bad = r.items.find((it) => it.index?.error !== undefined && it.index.status !== 409);
+            if (bad !== undefined) {
+              cache.clear();
+              return E.left(projectionFailed(`bulk failed: ${JSON.stringify(bad.index?.error)}`));
+            }
+          }
+          for (const d of docs) cache.set(d.skuId, d);
+        }
+        await es.index({ index: ix.checkpoints, id: index, document: { position: position.toString() } });
+        return E.right(undefined);
+      } catch (e) {
+        cache.clear();
+        return E.left(projectionFailed(e));
+      }
+    },
+  };
+};

@@ -1,0 +1,40 @@
+import type * as TE from "fp-ts/lib/TaskEither.js";
+
+/** A product search request (API.md `GET /v1/products`), already validated. `page` is 1-based. */
+export interface ProductQuery {
+  readonly q?: string;
+  readonly inStock?: boolean;
+  readonly minPriceCents?: number;
+  readonly maxPriceCents?: number;
+  readonly tag?: string;
+  readonly page: number;
+  readonly size: number;
+}
+
+export interface ProductHit {
+  readonly skuId: string;
+  readonly name: string;
+  readonly description: string;
+  readonly priceCents: number;
+  readonly currency: string;
+  readonly tags: ReadonlyArray<string>;
+  /** Coarse availability as the search index last saw it (the read API prefers the live Redis view). */
+  readonly inStock: boolean;
+  readonly revision: number;
+}
+
+export type SearchError = { readonly _tag: "SearchUnavailable"; readonly message: string };
+
+/**
+ * The product search port (read side of the Elasticsearch products projection).
+ *
+ * @example
+ *   const r = await search.search({ q: "tee", inStock: true, page: 1, size: 20 })();
+ */
+export interface ProductSearch {
+  search(
+    q: ProductQuery,
+  ): TE.TaskEither<SearchError, { readonly items: ReadonlyArray<ProductHit>; readonly total: number }>;
+  /** The stream revision the index holds for the SKU (`null` when absent): for X-Min-Revision. */
+  revisionOf(skuId: string): TE.TaskEither<SearchError, number | null>;
+}

@@ -1,0 +1,97 @@
+import * as E from "fp-ts/lib/Either.js";
+import { decodeEvent } from "../../event-schemas/index.ts";
+import type { RecordedEvent } from "../../infra/event-store/port.ts";
+import type { ProjectedEvent, Projection, ProjectionError } from "./projection.ts";
+
+export interface RetryPolicy {
+  /** Attempts per batch (and per single event once a batch is split) before parking. */
+  readonly attempts: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 100, maxDelayMs: 5_000 };
+
+/** How a batch ended. `parked` names the first event that could not be applied, which stays unapplied. */
+export type BatchOutcome =
+  | { readonly _tag: "Applied"; readonly count: number }
+  | { readonly _tag: "Superseded"; readonly generation: string }
+  | {
+      readonly _tag: "Parked";
+      readonly event: RecordedEvent;
+      readonly reason: string;
+      readonly applied: number;
+    };
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Exponential backoff with full jitter, capped. */
+export const backoffMs = (policy: RetryPolicy, attempt: number, random: () => number = Math.random): number =>
+  Math.floor(random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt));
+
+const attempt = async (
+  projection: Projection,
+  events: ReadonlyArray<ProjectedEvent>,
+  policy: RetryPolicy,
+  onFailure: (e: ProjectionError, attempt: number) => void,
+): Promise<E.Either<ProjectionError, void>> => {
+  const last = events[events.length - 1] as ProjectedEvent;
+  let error: ProjectionError = { _tag: "ProjectionFailed", message: "no attempt made" };
+  for (let i = 0; i < policy.attempts; i += 1) {
+    const r = await projection.applyBatch(events, last.position)();
+    if (E.isRight(r) || r.left._tag === "GenerationSuperseded") return r;
+    error = r.left;
+    onFailure(error, i + 1);
+    if (i + 1 < policy.attempts) await sleep(backoffMs(policy, i));
+  }
+  return E.left(error);
+};
+
+/**
+ * Decode and apply one batch from the feed, in order. Store failures are retried with backoff; when a
+ * whole batch keeps failing it is split and applied event by event, so the one poison event is found
+ * and the events before it are kept. A poison event (undecodable, or failing every attempt alone) is
+ * never skipped: the outcome is `Parked` and the caller stops the projector there.
+ */
+export const applyRecorded = async (
+  projection: Projection,
+  recorded: ReadonlyArray<RecordedEvent>,
+  policy: RetryPolicy,
+  onFailure: (e: ProjectionError, attempt: number) => void = () => {},
+): Promise<BatchOutcome> => {
+  const decoded: ProjectedEvent[] = [];
+  let poison: { event: RecordedEvent; reason: string } | null = null;
+  for (const r of recorded) {
+    const d = decodeEvent(r.envelope);
+    if (E.isLeft(d)) {
+      poison = {
+        event: r,
+        reason: `undecodable event: ${d.left._tag}: ${"message" in d.left ? d.left.message : ""}`,
+      };
+      break;
+    }
+    decoded.push({ envelope: d.right.envelope, event: d.right.event, position: r.position });
+  }
+  let applied = 0;
+  if (decoded.length > 0) {
+    const r = await attempt(projection, decoded, policy, onFailure);
+    if (E.isLeft(r) && r.left._tag === "GenerationSuperseded")
+      return { _tag: "Superseded", generation: r.left.generation };
+    if (E.isRight(r)) applied = decoded.length;
+    else {
+      for (const one of decoded) {
+        const r1 = await attempt(projection, [one], policy, onFailure);
+        if (E.isRight(r1)) {
+          applied += 1;
+          continue;
+        }
+        if (r1.left._tag === "GenerationSuperseded")
+          return { _tag: "Superseded", generation: r1.left.generation };
+        const event = recorded.find((x) => x.position === one.position) as RecordedEvent;
+        return { _tag: "Parked", event, reason: r1.left.message, applied };
+      }
+    }
+  }
+  if (poison !== null) return { _tag: "Parked", event: poison.event, reason: poison.reason, applied };
+  return { _tag: "Applied", count: applied };
+};

@@ -1,0 +1,154 @@
+import { Hono, type MiddlewareHandler } from "hono";
+import { streamSSE } from "hono/streaming";
+import * as t from "io-ts";
+import * as E from "fp-ts/lib/Either.js";
+import { problem } from "../../infra/http/problem.ts";
+import { type Availability, readAvailability, readProduct } from "../../infra/redis/availability.ts";
+import type { ReadApiDeps } from "../deps.ts";
+import { awaitMinRevision, SKU_ID } from "../guards.ts";
+
+const IntString = (min: number, max: number) =>
+  new t.Type<number, string, unknown>(
+    "IntString",
+    (u): u is number => typeof u === "number",
+    (u, c) => {
+      if (typeof u !== "string" || !/^\d{1,12}$/.test(u)) return t.failure(u, c, "an integer");
+      const n = Number(u);
+      return n >= min && n <= max ? t.success(n) : t.failure(u, c, `between ${min} and ${max}`);
+    },
+    String,
+  );
+
+const SearchParams = t.partial({
+  q: t.string,
+  inStock: t.keyof({ true: null, false: null }),
+  minPriceCents: IntString(0, 100_000_000_000),
+  maxPriceCents: IntString(0, 100_000_000_000),
+  tag: t.string,
+  page: IntString(1, 10_000),
+  size: IntString(1, 100),
+});
+
+/** Search, product and availability routes (anyone). Availability and product come from Redis. */
+export const productRoutes = (deps: ReadApiDeps, limit: MiddlewareHandler) => {
+  const app = new Hono();
+  const ns = { namespace: deps.namespace };
+  const redisRevision = async (skuId: string) =>
+    (await readAvailability(deps.redis, skuId, ns))?.revision ?? null;
+
+  app.get("/v1/products", limit, async (c) => {
+    const decoded = SearchParams.decode(c.req.query());
+    if (E.isLeft(decoded)) {
+      const first = decoded.left[0];
+      const key =
+        first?.context
+          .map((x) => x.key)
+          .filter(Boolean)
+          .join(".") ?? "";
+      return problem(c, "bad-request", `query parameter ${key || "?"} is invalid`);
+    }
+    const p = decoded.right;
+    if (p.q !== undefined && p.q.length > 200)
+      return problem(c, "bad-request", "q is at most 200 characters");
+    const behind = await awaitMinRevision(c, deps, async (skuId) => {
+      const r = await deps.search.revisionOf(skuId)();
+      return E.isRight(r) ? r.right : null;
+    });
+    if (behind !== null) return behind;
+    const page = p.page ?? 1;
+    const size = p.size ?? 20;
+    const r = await deps.search.search({
+      page,
+      size,
+      ...(p.q === undefined || p.q.trim() === "" ? {} : { q: p.q }),
+      ...(p.inStock === undefined ? {} : { inStock: p.inStock === "true" }),
+      ...(p.minPriceCents === undefined ? {} : { minPriceCents: p.minPriceCents }),
+      ...(p.maxPriceCents === undefined ? {} : { maxPriceCents: p.maxPriceCents }),
+      ...(p.tag === undefined ? {} : { tag: p.tag }),
+    })();
+    if (E.isLeft(r)) return problem(c, "unavailable", "search is unavailable; retry");
+    // Availability per item from the live Redis view (fresher than the index), one pipelined read each.
+    const live = await Promise.all(
+      r.right.items.map((h) => readAvailability(deps.redis, h.skuId, ns).catch(() => null)),
+    );
+    const items = r.right.items.map((h, i) => ({
+      skuId: h.skuId,
+      name: h.name,
+      description: h.description,
+      priceCents: h.priceCents,
+      currency: h.currency,
+      tags: h.tags,
+      availability: live[i] ?? null,
+    }));
+    return c.json({ items, total: r.right.total, page, size });
+  });
+
+  app.get("/v1/products/:skuId", limit, async (c) => {
+    const skuId = c.req.param("skuId");
+    if (!SKU_ID.test(skuId)) return problem(c, "bad-request", "skuId is 1–64 of letters, digits, . _ -");
+    const behind = await awaitMinRevision(c, deps, redisRevision);
+    if (behind !== null) return behind;
+    const p = await readProduct(deps.redis, skuId, ns);
+    if (p === null) return problem(c, "unknown-sku", `no product ${skuId}`);
+    return c.json(p);
+  });
+
+  app.get("/v1/products/:skuId/availability", limit, async (c) => {
+    const skuId = c.req.param("skuId");
+    if (!SKU_ID.test(skuId)) return problem(c, "bad-request", "skuId is 1–64 of letters, digits, . _ -");
+    const behind = await awaitMinRevision(c, deps, redisRevision);
+    if (behind !== null) return behind;
+    const a = await readAvailability(deps.redis, skuId, ns);
+    if (a === null) return problem(c, "unknown-sku", `no product ${skuId}`);
+    const etag = `"${a.revision}"`;
+    c.header("ETag", etag);
+    c.header("Cache-Control", "no-cache");
+    // A scheduled sale opens with the clock, without a new revision: never answer 304 while scheduled.
+    if (a.status !== "scheduled" && c.req.header("If-None-Match") === etag) return c.body(null, 304);
+    return c.json(a);
+  });
+
+  app.get("/v1/products/:skuId/availability/stream", limit, async (c) => {
+    const skuId = c.req.param("skuId");
+    if (!SKU_ID.test(skuId)) return problem(c, "bad-request", "skuId is 1–64 of letters, digits, . _ -");
+    const first = await readAvailability(deps.redis, skuId, ns);
+    if (first === null) return problem(c, "unknown-sku", `no product ${skuId}`);
+    return streamSSE(c, async (stream) => {
+      const queue: Availability[] = [first];
+      let wake: (() => void) | null = null;
+      const unwatch = deps.hub.watch(skuId, (a) => {
+        queue.push(a);
+        wake?.();
+      });
+      let open = true;
+      stream.onAbort(() => {
+        open = false;
+        wake?.();
+      });
+      let lastSent = -1;
+      let lastStatus = "";
+      try {
+        while (open) {
+          const a = queue.shift();
+          if (a === undefined) {
+            // Comment line every 15 s keeps proxies from closing an idle stream.
+            await new Promise<void>((resolve) => {
+              wake = resolve;
+              setTimeout(resolve, 15_000).unref();
+            });
+            wake = null;
+            if (queue.length === 0 && open) await stream.write(": keep-alive\n\n");
+            continue;
+          }
+          if (a.revision < lastSent || (a.revision === lastSent && a.status === lastStatus)) continue;
+          lastSent = a.revision;
+          lastStatus = a.status;
+          await stream.writeSSE({ event: "availability", id: String(a.revision), data: JSON.stringify(a) });
+        }
+      } finally {
+        unwatch();
+      }
+    });
+  });
+  return app;
+};

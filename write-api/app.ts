@@ -1,0 +1,191 @@
+import * as E from "fp-ts/lib/Either.js";
+import { type Context, Hono, type MiddlewareHandler } from "hono";
+import { Identifier, type SkuCommandBody, Uuid } from "../event-schemas/index.ts";
+import { type AuthEnv, authenticate } from "../infra/http/auth.ts";
+import { problem } from "../infra/http/problem.ts";
+import { AddStockBody, ListSkuBody, PlaceOrderBody, ReserveBody } from "./bodies.ts";
+import type { WriteApiDeps } from "./deps.ts";
+import { idempotencyKeyOf, ipOf, readJson } from "./request.ts";
+import { respondWithOutcome } from "./respond.ts";
+import { submit } from "./submit.ts";
+
+/** Write-side token buckets, per shopper and per IP, in one Redis call. */
+const rateLimited =
+  (deps: WriteApiDeps): MiddlewareHandler<AuthEnv> =>
+  async (c, next) => {
+    if (deps.rateLimits === null) return next();
+    const { limiter, limits } = deps.rateLimits;
+    const principal = c.get("principal");
+    const d = await limiter.check([
+      { key: `w:shopper:${principal.userId}`, bucket: limits.shopperWrite },
+      { key: `w:ip:${ipOf(c)}`, bucket: limits.ipWrite },
+    ])();
+    if (E.isLeft(d)) {
+      // Fail open: a limiter outage must not stop the sale (the handler still protects the stock).
+      deps.logger.warn({ error: d.left }, "rate limiter unavailable");
+      return next();
+    }
+    if (!d.right.allowed) {
+      c.header("Retry-After", String(d.right.retryAfterSeconds));
+      return problem(c, "rate-limited", `too many requests; retry in ${d.right.retryAfterSeconds} s`);
+    }
+    return next();
+  };
+
+const skuParam = (c: Context): string | null => {
+  const skuId = c.req.param("skuId");
+  return skuId !== undefined && Identifier.is(skuId) ? skuId : null;
+};
+
+/**
+ * The write API (API.md "Write routes"): validation → 400, JWT → 401/403, rate limits → 429, edge
+ * refusals (unknown SKU 404, sold out with nothing held 409), then `submit` (idempotency claim, enqueue,
+ * wait for the outcome up to the budget, else 202). Also `GET /v1/requests/{requestId}`.
+ */
+export const makeWriteApi = (deps: WriteApiDeps): Hono<AuthEnv> => {
+  const app = new Hono<AuthEnv>();
+  const shopper = authenticate(deps.verify);
+  const admin = authenticate(deps.verify, { admin: true });
+  const limit = rateLimited(deps);
+
+  app.post("/v1/skus", admin, limit, async (c) => {
+    const key = idempotencyKeyOf(c);
+    if (E.isLeft(key)) return key.left;
+    const body = await readJson(c, ListSkuBody);
+    if (E.isLeft(body)) return body.left;
+    const b = body.right.value;
+    return submit(c, deps, {
+      requestId: deps.newId(),
+      skuId: b.skuId,
+      command: {
+        type: "ListSku",
+        skuId: b.skuId,
+        name: b.name,
+        description: b.description,
+        priceCents: b.priceCents,
+        currency: b.currency,
+        stock: b.stock,
+        perUserLimit: b.perUserLimit ?? 1,
+        holdSeconds: b.holdSeconds ?? 120,
+        saleStartsAt: b.saleStartsAt ?? null,
+        saleEndsAt: b.saleEndsAt ?? null,
+        tags: b.tags ?? [],
+      } as SkuCommandBody,
+      refs: { owner: c.get("principal").userId },
+      idempotency: { scope: c.get("principal").userId, key: key.right, body: body.right.raw },
+    });
+  });
+
+  /** The SKU of an admin or shopper route, refused at the edge when it was never listed. */
+  const listedSku = async (c: Context): Promise<E.Either<Response, string>> => {
+    const skuId = skuParam(c);
+    if (skuId === null || !(await deps.skuListed(skuId)))
+      return E.left(problem(c, "unknown-sku", `no SKU ${c.req.param("skuId")} is listed`));
+    return E.right(skuId);
+  };
+
+  app.post("/v1/skus/:skuId/stock", admin, limit, async (c) => {
+    const key = idempotencyKeyOf(c);
+    if (E.isLeft(key)) return key.left;
+    const body = await readJson(c, AddStockBody);
+    if (E.isLeft(body)) return body.left;
+    const sku = await listedSku(c);
+    if (E.isLeft(sku)) return sku.left;
+    return submit(c, deps, {
+      requestId: deps.newId(),
+      skuId: sku.right,
+      command: { type: "AddStock", quantity: body.right.value.quantity },
+      refs: { owner: c.get("principal").userId },
+      idempotency: { scope: c.get("principal").userId, key: key.right, body: body.right.raw },
+    });
+  });
+
+  app.post("/v1/skus/:skuId/close", admin, limit, async (c) => {
+    const key = idempotencyKeyOf(c);
+    if (E.isLeft(key)) return key.left;
+    const sku = await listedSku(c);
+    if (E.isLeft(sku)) return sku.left;
+    return submit(c, deps, {
+      requestId: deps.newId(),
+      skuId: sku.right,
+      command: { type: "CloseSale" },
+      refs: { owner: c.get("principal").userId },
+      idempotency: { scope: c.get("principal").userId, key: key.right, body: undefined },
+    });
+  });
+
+  app.post("/v1/skus/:skuId/reservations", shopper, limit, async (c) => {
+    const key = idempotencyKeyOf(c);
+    if (E.isLeft(key)) return key.left;
+    const body = await readJson(c, ReserveBody);
+    if (E.isLeft(body)) return body.left;
+    const sku = await listedSku(c);
+    if (E.isLeft(sku)) return sku.left;
+    const a = await deps.availability(sku.right).catch(() => null);
+    if (a !== null && a.status === "sold_out" && a.held === 0)
+      return problem(c, "sold-out", "no units are left and none are held");
+    const userId = c.get("principal").userId;
+    const reservationId = deps.newId();
+    return submit(c, deps, {
+      requestId: deps.newId(),
+      skuId: sku.right,
+      command: {
+        type: "PlaceReservation",
+        reservationId,
+        userId,
+        quantity: body.right.value.quantity,
+        allowPartial: body.right.value.allowPartial ?? false,
+      } as SkuCommandBody,
+      refs: { owner: userId, reservation: { reservationId, skuId: sku.right } },
+      idempotency: { scope: userId, key: key.right, body: body.right.raw },
+    });
+  });
+
+  app.delete("/v1/reservations/:reservationId", shopper, limit, async (c) => {
+    const reservationId = c.req.param("reservationId");
+    const skuId = Uuid.is(reservationId) ? await deps.refs.reservationSku(reservationId) : null;
+    if (skuId === null) return problem(c, "not-found", `no reservation ${reservationId}`);
+    const userId = c.get("principal").userId;
+    return submit(c, deps, {
+      requestId: deps.newId(),
+      skuId,
+      command: { type: "CancelReservation", reservationId, userId } as SkuCommandBody,
+      refs: { owner: userId },
+      // DELETE is idempotent by nature (a second cancel is a 409 hold-not-active); no key needed.
+      idempotency: null,
+    });
+  });
+
+  app.post("/v1/orders", shopper, limit, async (c) => {
+    const key = idempotencyKeyOf(c);
+    if (E.isLeft(key)) return key.left;
+    const body = await readJson(c, PlaceOrderBody);
+    if (E.isLeft(body)) return body.left;
+    const { reservationId, paymentToken } = body.right.value;
+    const skuId = await deps.refs.reservationSku(reservationId);
+    if (skuId === null) return problem(c, "not-found", `no reservation ${reservationId}`);
+    const userId = c.get("principal").userId;
+    const orderId = deps.newId();
+    return submit(c, deps, {
+      requestId: deps.newId(),
+      skuId,
+      command: { type: "PlaceOrder", orderId, reservationId, userId, paymentToken } as SkuCommandBody,
+      refs: { owner: userId, order: { orderId, skuId } },
+      idempotency: { scope: userId, key: key.right, body: body.right.raw },
+      pendingExtra: { orderId },
+    });
+  });
+
+  app.get("/v1/requests/:requestId", shopper, async (c) => {
+    const requestId = c.req.param("requestId");
+    const owner = Uuid.is(requestId) ? await deps.refs.requestOwner(requestId) : null;
+    if (owner === null) return problem(c, "not-found", `no request ${requestId}`);
+    const principal = c.get("principal");
+    if (owner !== principal.userId && !principal.admin)
+      return problem(c, "forbidden", "this request is not yours");
+    const o = await deps.outcomes.read(requestId);
+    return o === null ? c.json({ requestId, status: "pending" }, 200) : respondWithOutcome(c, o);
+  });
+
+  return app;
+};

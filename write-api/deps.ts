@@ -1,0 +1,47 @@
+import type * as TE from "fp-ts/lib/TaskEither.js";
+import type { Outcome, QueuedCommand } from "../event-schemas/index.ts";
+import type { RateLimits } from "../infra/config/config.ts";
+import type { Principal } from "../infra/http/auth.ts";
+import type { Logger } from "../infra/observability/logger.ts";
+import type { IdempotencyStore, RefStore } from "../infra/redis/idempotency.ts";
+import type { RateLimiter } from "../infra/redis/rate-limit.ts";
+
+/**
+ * Everything the write API needs, as ports. The composition root (`ops/serve/write-api-role.ts`) wires
+ * the Kafka command queue, the Redis stores and the partition registry in; unit tests wire in-memory
+ * fakes. `enqueue` has the shape of `commands/queue/port.ts`'s `CommandQueue.enqueue` (restated here
+ * because write-api/ does not import commands/).
+ */
+export interface WriteApiDeps {
+  readonly verify: (token: string) => Promise<Principal | null>;
+  readonly enqueue: (
+    command: QueuedCommand,
+  ) => TE.TaskEither<EnqueueError, { partition: number; offset: string }>;
+  /** Whether the SKU was ever listed (it has a partition). */
+  readonly skuListed: (skuId: string) => Promise<boolean>;
+  /** The availability view for the sold-out edge check (`null`: unknown to the view, do not refuse). */
+  readonly availability: (
+    skuId: string,
+  ) => Promise<{ readonly status: string; readonly held: number } | null>;
+  readonly idempotency: IdempotencyStore;
+  readonly refs: RefStore;
+  readonly outcomes: {
+    /** The reply channel of this process. */
+    readonly replyTo: string;
+    /** Wait for a request's outcome on the reply channel, `null` after `timeoutMs`. */
+    readonly expect: (requestId: string, timeoutMs: number) => Promise<Outcome | null>;
+    /** The recorded outcome (the Redis key), `null` while pending. */
+    readonly read: (requestId: string) => Promise<Outcome | null>;
+  };
+  /** `null`: limiting off (`HOLDFAST_RATE_LIMITS=off`). */
+  readonly rateLimits: { readonly limiter: RateLimiter; readonly limits: RateLimits } | null;
+  /** How long a request waits for its decision before answering 202 (ms). */
+  readonly waitBudgetMs: number;
+  readonly newId: () => string;
+  readonly now: () => Date;
+  readonly logger: Logger;
+}
+
+export type EnqueueError =
+  | { readonly _tag: "UnknownSkuPartition"; readonly skuId: string }
+  | { readonly _tag: "QueueUnavailable"; readonly message: string };

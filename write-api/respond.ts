@@ -1,0 +1,83 @@
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { Outcome, RefusalReason } from "../event-schemas/index.ts";
+import { type ProblemType, problem } from "../infra/http/problem.ts";
+
+const problemOf: Record<RefusalReason, ProblemType> = {
+  "unknown-sku": "unknown-sku",
+  "sku-exists": "sku-exists",
+  "sold-out": "sold-out",
+  "insufficient-stock": "insufficient-stock",
+  "limit-exceeded": "limit-exceeded",
+  "sale-not-open": "sale-not-open",
+  "sale-closed": "sale-closed",
+  "hold-not-active": "hold-not-active",
+  "not-found": "not-found",
+  forbidden: "forbidden",
+  "payment-already-settled": "hold-not-active",
+};
+
+/** The status and body API.md gives an accepted outcome. */
+export const acceptedBody = (
+  o: Extract<Outcome, { status: "accepted" }>,
+): { readonly status: ContentfulStatusCode; readonly body: Record<string, unknown> } => {
+  const r = o.result;
+  switch (r.kind) {
+    case "reserved":
+      return {
+        status: 201,
+        body: {
+          reservationId: r.reservationId,
+          skuId: o.skuId,
+          quantity: r.quantity,
+          expiresAt: r.expiresAt,
+          revision: o.revision,
+        },
+      };
+    case "listed":
+      return { status: 201, body: { skuId: o.skuId, revision: o.revision } };
+    case "stock-added":
+      return { status: 200, body: { skuId: o.skuId, stock: r.stock, revision: o.revision } };
+    case "closed":
+      return { status: 200, body: { skuId: o.skuId, status: "closed", revision: o.revision } };
+    case "cancelled":
+      return {
+        status: 200,
+        body: { reservationId: r.reservationId, status: "cancelled", revision: o.revision },
+      };
+    case "order-placed":
+      return { status: 202, body: { orderId: r.orderId, status: "pending_payment" } };
+    case "done":
+      return { status: 200, body: { requestId: o.requestId, status: "done", revision: o.revision } };
+    default:
+      return absurd(r);
+  }
+};
+
+/** Answer with an outcome: its 2xx body, or its problem (the one place refusals become HTTP). */
+export const respondWithOutcome = (c: Context, o: Outcome): Response => {
+  switch (o.status) {
+    case "accepted": {
+      const { status, body } = acceptedBody(o);
+      return c.json(body, status);
+    }
+    case "refused":
+      return problem(c, problemOf[o.reason], o.detail, { requestId: o.requestId, revision: o.revision });
+    default:
+      return absurd(o);
+  }
+};
+
+/** 202: the decision did not arrive within the wait budget; poll `Location`. */
+export const respondPending = (
+  c: Context,
+  requestId: string,
+  extra: Record<string, unknown> = {},
+): Response => {
+  c.header("Location", `/v1/requests/${requestId}`);
+  return c.json({ requestId, status: "pending", ...extra }, 202);
+};
+
+const absurd = (value: never): never => {
+  throw new Error(`unexpected value: ${JSON.stringify(value)}`);
+};
