@@ -5,8 +5,9 @@ import canonicalize from "canonicalize";
  * The hash chain is computed over these bytes, so two writers that agree on the value agree on the hash.
  *
  * The writer hashes every event it appends, so the common case takes a faster road to the same bytes:
- * copy the value with every object's keys inserted in sorted order (UTF-16 code units, as JCS sorts),
- * then let the engine's native `JSON.stringify` write it. For such a copy `JSON.stringify` emits exactly
+ * make sure every object's keys are in sorted order (UTF-16 code units, as JCS sorts), copying only the
+ * objects that are not, then let the engine's native `JSON.stringify` write it. For such a value
+ * `JSON.stringify` emits exactly
  * what JCS prescribes: JCS defines numbers and string escapes as ECMAScript's `JSON.stringify` writes
  * them. Anything the shortcut cannot vouch for goes to the library: non-plain objects (`toJSON`,
  * class instances), `undefined`/functions/bigints/non-finite numbers, array-index-like or `__proto__`

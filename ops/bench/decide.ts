@@ -8,7 +8,9 @@
  * of an earlier hold (whose unit the next shopper gets). Commands are built before the clock starts:
  * in production they arrive decoded from the queue.
  *
- * Prints the median of several runs. Options: BENCH_RUNS (default 7), BENCH_COMMANDS (default 60000).
+ * Prints the median of several runs, by wall clock and per CPU-second of this process (the figure for
+ * one dedicated core when the machine is shared). Options: `npm run bench:decide -- --runs 7
+ * --commands 60000` (the defaults).
  */
 import { randomUUID } from "node:crypto";
 import { availableParallelism, loadavg } from "node:os";
@@ -24,8 +26,14 @@ import {
 } from "../../event-schemas/index.ts";
 
 const BATCH = 250;
-const RUNS = Number(process.env.BENCH_RUNS ?? 7);
-const COMMANDS = Number(process.env.BENCH_COMMANDS ?? 60_000);
+const option = (name: string, fallback: number): number => {
+  const at = process.argv.indexOf(`--${name}`);
+  const value = at === -1 ? fallback : Number(process.argv[at + 1]);
+  if (!Number.isSafeInteger(value) || value < 1) throw new Error(`--${name} takes a positive integer`);
+  return value;
+};
+const RUNS = option("runs", 7);
+const COMMANDS = option("commands", 60_000);
 const STOCK = Math.floor(COMMANDS * 0.6);
 const T0 = Date.parse("2026-11-21T12:00:00.000Z");
 
