@@ -72,7 +72,11 @@ const unavailable = (e: unknown): StoreError => ({
 const PAGE = 1_000;
 
 export const makeEventStoreDbEventStore = (opts: EventStoreDbOptions): EventStore => {
-  const client = EventStoreDBClient.connectionString(opts.connectionString);
+  // infra/config also accepts `kurrentdb://` (KurrentDB, the compose image); this client only parses the
+  // `esdb` schemes, which mean the same thing.
+  const client = EventStoreDBClient.connectionString(
+    opts.connectionString.replace(/^kurrentdb(\+discover)?:/, "esdb$1:"),
+  );
   const waker = new Waker();
   const subscriptions = new Set<Subscription>();
   let live: ReturnType<EventStoreDBClient["subscribeToAll"]> | null = null;

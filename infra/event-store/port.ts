@@ -87,7 +87,17 @@ export interface Subscription {
 }
 
 export interface EventStore {
-  /** Append sealed envelopes (revisions already assigned, contiguous after the expected revision) atomically. */
+  /**
+   * Append sealed envelopes (revisions already assigned, contiguous after the expected revision) atomically.
+   *
+   * Refused with `InvalidAppend`, writing nothing: a stream id not matching `sku-<Identifier>`, an empty
+   * batch (or more than 10,000 events), an envelope that does not decode or belongs to another stream,
+   * revisions that do not follow `expected`, a hash that does not verify or a broken link (within the
+   * batch or to the stream's last event), an event whose canonical JSON exceeds 64 KiB.
+   * Refused with `WrongExpectedRevision` (carrying the actual last revision): the stream's tip is not the
+   * expected one. For `any`, the batch's first revision must still follow the actual tip (revisions are
+   * sealed into the events), so a moved tip is a conflict there too.
+   */
   append(
     streamId: string,
     expected: ExpectedRevision,
@@ -98,7 +108,11 @@ export interface EventStore {
     streamId: string,
     opts?: ReadStreamOptions,
   ): TE.TaskEither<StoreError, ReadonlyArray<RecordedEvent>>;
-  /** Read the global feed: events with position strictly after `after`, at most `limit`. */
+  /**
+   * Read the global feed: events with position strictly after `after`, at most `limit`. The feed may
+   * publish an event a little after its append returned (PostgreSQL withholds it while an older
+   * transaction may still commit below it), never out of order; use `readStream` for read-your-writes.
+   */
   readAll(
     after: GlobalPosition | null,
     limit: number,
@@ -109,7 +123,10 @@ export interface EventStore {
     opts: SubscribeOptions,
     onBatch: (events: ReadonlyArray<RecordedEvent>) => Promise<void>,
   ): Subscription;
-  /** Position of the last event of the global feed (`null` when empty). */
+  /**
+   * Position of the last committed event (`null` when empty). Every event committed before the call is
+   * delivered by the feed at or before this position, possibly a little later (see `readAll`).
+   */
   headPosition(): TE.TaskEither<StoreError, GlobalPosition | null>;
   /** Ids of the streams with this prefix, sorted. */
   listStreams(prefix: string): TE.TaskEither<StoreError, ReadonlyArray<string>>;

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash as oneShotHash } from "node:crypto";
 import * as E from "fp-ts/lib/Either.js";
 import { canonicalJson, decodeEnvelope, type EventEnvelope } from "../../event-schemas/index.ts";
 import type { GlobalPosition, StoreError } from "./port.ts";
@@ -26,8 +26,10 @@ const splitHash = (text: string): { readonly unhashed: string; readonly hash: st
   return { unhashed: text.slice(0, at) + text.slice(at + HASH_MEMBER_LENGTH), hash };
 };
 
+// One-shot hashing of one string (UTF-8, like hashEvent's two updates) is about twice as fast as
+// createHash per event, which matters on the read path (every event read is verified).
 const sha256 = (prevHash: string, unhashed: string): string =>
-  createHash("sha256").update(prevHash).update(unhashed).digest("hex");
+  oneShotHash("sha256", prevHash + unhashed, "hex");
 
 /** The canonical text of a sealed envelope, or why it cannot be stored (its hash does not verify). */
 export const encodeStored = (envelope: EventEnvelope): E.Either<string, string> => {

@@ -79,12 +79,14 @@ const main = async () => {
       const s = Number(process.hrtime.bigint() - t0) / 1e9;
       if (n !== total) throw new Error(`readAll saw ${n} events, expected ${total}`);
       results.push(
-        `readAll page=${page}: ${fmt(n / s).padStart(9)} events/s (${fmt(n)} events in ${s.toFixed(2)} s)`,
+        `readAll page=${page}: ${fmt(n / s).padStart(9)} events/s (${fmt(n)} events in ${s.toFixed(2)} s; ` +
+          `client CPU ${cpuPerEvent(process.cpuUsage(cpu0), n)} µs/event)`,
       );
       console.log(results[results.length - 1]);
     }
 
     {
+      const cpu0 = process.cpuUsage();
       const t0 = process.hrtime.bigint();
       let n = 0;
       let resolveDone: () => void = () => undefined;
@@ -99,7 +101,8 @@ const main = async () => {
       const s = Number(process.hrtime.bigint() - t0) / 1e9;
       await sub.stop();
       results.push(
-        `subscribe catch-up batch=5000: ${fmt(n / s).padStart(9)} events/s (${fmt(n)} events in ${s.toFixed(2)} s)`,
+        `subscribe catch-up batch=5000: ${fmt(n / s).padStart(9)} events/s (${fmt(n)} events in ${s.toFixed(2)} s; ` +
+          `client CPU ${cpuPerEvent(process.cpuUsage(cpu0), n)} µs/event)`,
       );
       console.log(results[results.length - 1]);
     }

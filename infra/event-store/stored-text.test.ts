@@ -1,0 +1,49 @@
+import * as E from "fp-ts/lib/Either.js";
+import { describe, expect, it } from "vitest";
+import { canonicalJson, type EventEnvelope, GENESIS_HASH, hashEvent } from "../../event-schemas/index.ts";
+import { decodeStored, encodeStored } from "./stored-text.ts";
+
+/** An envelope whose data tries to confuse the hash-member search: nested `hash` keys and quoted text. */
+const tricky = (): EventEnvelope => {
+  const unsealed = {
+    eventId: "7d3f2c1e-0b4a-4c5d-9e8f-1a2b3c4d5e6f",
+    type: "SkuListed",
+    schemaVersion: 1,
+    streamId: "sku-tee",
+    revision: 0,
+    occurredAt: "2026-11-21T12:00:00.000Z",
+    requestId: 'req ,"hash":"not-the-hash", end',
+    correlationId: "c",
+    causationId: "c",
+    queuePosition: 0,
+    data: {
+      nested: { hash: "f".repeat(64), list: [{ hash: "e".repeat(64) }] },
+      note: 'a ,"hash":" b',
+      emoji: "é✓",
+    },
+    prevHash: GENESIS_HASH,
+  } as unknown as Omit<EventEnvelope, "hash">;
+  return { ...unsealed, hash: hashEvent(GENESIS_HASH, unsealed) } as EventEnvelope;
+};
+
+describe("stored text", () => {
+  it("stores the canonical JSON and reads it back, verifying the hash despite look-alike members", () => {
+    const env = tricky();
+    const text = encodeStored(env);
+    expect(text).toEqual(E.right(canonicalJson(env)));
+    expect(decodeStored(canonicalJson(env), "sku-tee", 1n)).toEqual(E.right(env));
+  });
+
+  it("refuses an envelope whose hash does not match, and reports changed stored bytes as CorruptEvent", () => {
+    const env = tricky();
+    expect(E.isLeft(encodeStored({ ...env, queuePosition: 1 }))).toBe(true);
+    const changed = canonicalJson(env).replace("é✓", "e✓");
+    const r = decodeStored(changed, "sku-tee", 7n);
+    expect(E.isLeft(r) && r.left).toMatchObject({ _tag: "CorruptEvent", position: 7n });
+    expect(E.isLeft(decodeStored(canonicalJson(env), "sku-other", 7n))).toBe(true);
+  });
+
+  it("refuses an envelope with fields beyond the 13 defined", () => {
+    expect(E.isLeft(encodeStored({ ...tricky(), extra: 1 } as EventEnvelope))).toBe(true);
+  });
+});
