@@ -40,6 +40,8 @@ export interface WriteApiDeps {
   readonly newId: () => string;
   readonly now: () => Date;
   readonly logger: Logger;
+  /** Phase timings for metrics: "enqueue" (produce acknowledged) and "decision" (enqueue to outcome). */
+  readonly observe?: (phase: "enqueue" | "decision", seconds: number) => void;
 }
 
 export type EnqueueError =

@@ -81,7 +81,9 @@ export const submit = async (c: Context, deps: WriteApiDeps, s: Submission): Pro
   };
   // Listen before enqueueing, so an answer faster than the produce acknowledgement is not missed.
   const answer = deps.outcomes.expect(s.requestId, deps.waitBudgetMs);
+  const started = performance.now();
   const enqueued = await deps.enqueue(queued)();
+  deps.observe?.("enqueue", (performance.now() - started) / 1000);
   if (E.isLeft(enqueued)) {
     if (s.idempotency !== null)
       await deps.idempotency
@@ -93,6 +95,7 @@ export const submit = async (c: Context, deps: WriteApiDeps, s: Submission): Pro
     return problem(c, "unavailable", "the command queue did not accept the request; retry");
   }
   const outcome = (await answer) ?? (await deps.outcomes.read(s.requestId));
+  deps.observe?.("decision", (performance.now() - started) / 1000);
   return outcome === null ? respondPending(c, s.requestId, s.pendingExtra) : respondWithOutcome(c, outcome);
 };
 

@@ -68,6 +68,9 @@ describe("reservations through Kafka to the serialized handler", () => {
     );
     handler.child.kill("SIGKILL");
     killed = true;
+    // Mid-run indeed: fewer than all 600 requests had been decided when the handler died.
+    const decidedAtKill = (await h.envelopes(skuId)).filter((e) => e.type.startsWith("Reservation")).length;
+    expect(decidedAtKill).toBeLessThan(600);
     await handler.exited;
     handler = await h.serve("command-handler");
     const answers = await Promise.all(run);

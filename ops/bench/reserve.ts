@@ -11,7 +11,8 @@
  * Setup (untimed): a throwaway database, its own topics/keys (namespace), `holdfast serve` with
  * HOLDFAST_RATE_LIMITS=off on 127.0.0.1, a SKU with 100,000,000 units and a per-user limit of 1,000,000,
  * BENCH_SHOPPERS shopper tokens. Env: BENCH_SECONDS (default 20), BENCH_CONNECTIONS (default 50),
- * BENCH_SHOPPERS (default 2000), KAFKA_BROKERS, REDIS_URL, DATABASE_URL (server only).
+ * BENCH_SHOPPERS (default 2000), BENCH_PROCESSES (1: one `holdfast serve` with both roles, the default;
+ * 2: write API and command handler in two processes), KAFKA_BROKERS, REDIS_URL, DATABASE_URL (server only).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
@@ -27,6 +28,7 @@ import { freePort, waitFor } from "../serve/testing/harness.ts";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const SHOPPERS = Number(process.env.BENCH_SHOPPERS ?? 2000);
+const PROCESSES = Number(process.env.BENCH_PROCESSES ?? 1);
 const SECRET = "benchmark-secret-0123456789abcdef";
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const BROKERS = process.env.KAFKA_BROKERS ?? "127.0.0.1:9092";
@@ -127,26 +129,30 @@ const redis = new Redis(REDIS_URL);
 const children: ChildProcess[] = [];
 try {
   const port = await freePort();
-  const serve = startChild(
-    [
-      "ops/bin/holdfast.mjs",
-      "serve",
-      "--roles",
-      "command-handler,write-api",
-      "--namespace",
-      ns.name,
-      "--host",
-      "127.0.0.1",
-    ],
-    {
-      DATABASE_URL: db.url,
-      REDIS_URL,
-      KAFKA_BROKERS: BROKERS,
-      HOLDFAST_JWT_SECRET: SECRET,
-      HOLDFAST_HTTP_PORT: String(port),
-      HOLDFAST_RATE_LIMITS: "off",
-    },
-  );
+  const env = (httpPort: number) => ({
+    DATABASE_URL: db.url,
+    REDIS_URL,
+    KAFKA_BROKERS: BROKERS,
+    HOLDFAST_JWT_SECRET: SECRET,
+    HOLDFAST_HTTP_PORT: String(httpPort),
+    HOLDFAST_RATE_LIMITS: "off",
+  });
+  const serveArgs = (roles: string) => [
+    "ops/bin/holdfast.mjs",
+    "serve",
+    "--roles",
+    roles,
+    "--namespace",
+    ns.name,
+    "--host",
+    "127.0.0.1",
+  ];
+  // BENCH_PROCESSES=2: the command handler in its own `holdfast serve` process (a second core).
+  const handlerApart = PROCESSES === 2;
+  const handlerPort = await freePort();
+  const handlerProc = handlerApart ? startChild(serveArgs("command-handler"), env(handlerPort)) : null;
+  if (handlerProc !== null) children.push(handlerProc.child);
+  const serve = startChild(serveArgs(handlerApart ? "write-api" : "command-handler,write-api"), env(port));
   children.push(serve.child);
   const base = `http://127.0.0.1:${port}`;
   await waitFor(
@@ -157,6 +163,13 @@ try {
   ).catch((e: unknown) => {
     throw new Error(`${String(e)}\n${serve.out()}`);
   });
+  if (handlerProc !== null)
+    await waitFor(
+      "the command handler",
+      async () => (await fetch(`http://127.0.0.1:${handlerPort}/health/ready`)).status === 200,
+      60_000,
+      250,
+    );
   const admin = await signToken(SECRET, { userId: "bench-admin", admin: true });
   const listed = await fetch(`${base}/v1/skus`, {
     method: "POST",
@@ -209,7 +222,9 @@ try {
   await fullPath(3);
   process.stdout.write(`full path: ${SECONDS} s, ${CONNECTIONS} connections…\n`);
   const full = await fullPath(SECONDS);
-  const metrics = await (await fetch(`${base}/metrics`)).text();
+  const metrics =
+    (await (await fetch(`${base}/metrics`)).text()) +
+    (handlerProc === null ? "" : await (await fetch(`http://127.0.0.1:${handlerPort}/metrics`)).text());
   const value = (name: string) =>
     Number(
       metrics
@@ -223,7 +238,16 @@ try {
       `(mean ${(value("holdfast_commands_decided_total") / chunks).toFixed(1)} per chunk, ` +
       `mean ${((value("holdfast_handler_chunk_seconds_sum") / chunks) * 1000).toFixed(1)} ms to decide+append+publish)\n`,
   );
+  const phaseMean = (phase: string) =>
+    (value(`holdfast_write_phase_seconds_sum{phase="${phase}"}`) /
+      value(`holdfast_write_phase_seconds_count{phase="${phase}"}`)) *
+    1000;
+  process.stdout.write(
+    `write API: mean ${phaseMean("enqueue").toFixed(1)} ms to a produce acknowledgement, ` +
+      `mean ${phaseMean("decision").toFixed(1)} ms from enqueue to outcome\n`,
+  );
   await stopChild(serve.child);
+  if (handlerProc !== null) await stopChild(handlerProc.child);
 
   await redis.set(ceilingKey, "1000000000");
   const ceilingPort = await freePort();

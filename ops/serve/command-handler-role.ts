@@ -20,7 +20,7 @@ export const commandHandlerRole = (ns: Namespace, opts: { readonly groupId?: str
   start: async (ctx) => {
     const logger = ctx.logger.child({ role: "command-handler" });
     const infra = await startQueueInfra(ctx.config, ns, logger, "holdfast-command-handler");
-    const store = await openEventStore(ctx.config, "holdfast-command-handler");
+    const store = await openEventStore(ctx.config);
     const redis = makeRedis(ctx.config, { name: "holdfast-command-handler" });
     const scheduler = makeExpiryScheduler({
       nowMs: Date.now,

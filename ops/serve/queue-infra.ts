@@ -5,8 +5,7 @@ import { type KafkaCommandQueue, makeKafkaCommandQueue } from "../../commands/qu
 import { makePgPartitionRegistry, type PartitionRegistry } from "../../commands/queue/partitions.ts";
 import { ensureTopics } from "../../commands/queue/topics.ts";
 import type { Config } from "../../infra/config/config.ts";
-import { makePostgresEventStore } from "../../infra/event-store/postgres/index.ts";
-import type { EventStore } from "../../infra/event-store/port.ts";
+import { type EventStore, makeEventStore } from "../../infra/event-store/index.ts";
 import { type Kafka, makeKafka } from "../../infra/kafka/client.ts";
 import type { Logger } from "../../infra/observability/logger.ts";
 import type { Namespace } from "./namespace.ts";
@@ -49,12 +48,9 @@ export const startQueueInfra = async (
   };
 };
 
-/**
- * The event store from config. TODO(lead): switch to `makeEventStore(config)` from
- * infra/event-store/index.ts when it lands (it also picks EventStoreDB when EVENTSTORE_URL is set).
- */
-export const openEventStore = async (config: Config, applicationName: string): Promise<EventStore> => {
-  const r = await makePostgresEventStore({ connectionString: config.databaseUrl, applicationName })();
+/** The event store from config: EventStoreDB when EVENTSTORE_URL is set, PostgreSQL otherwise. */
+export const openEventStore = async (config: Config): Promise<EventStore> => {
+  const r = await makeEventStore(config)();
   if (E.isLeft(r)) throw new Error(`event store unavailable: ${r.left._tag} ${JSON.stringify(r.left)}`);
   return r.right;
 };

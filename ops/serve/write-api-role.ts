@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Hono } from "hono";
+import { Histogram } from "prom-client";
 import { makeTokenVerifier } from "../../infra/http/auth.ts";
 import { kafkaReady } from "../../infra/kafka/client.ts";
 import { readAvailability } from "../../infra/redis/availability.ts";
@@ -42,7 +43,15 @@ export const writeApiRole = (ns: Namespace, opts: { readonly waitBudgetMs?: numb
       availabilityCache.set(skuId, { at: Date.now(), value });
       return value;
     };
+    const phases = new Histogram({
+      name: "holdfast_write_phase_seconds",
+      help: "Write path phases: enqueue (produce acknowledged), decision (enqueue to outcome)",
+      labelNames: ["phase"],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [ctx.registry],
+    });
     const app = makeWriteApi({
+      observe: (phase, seconds) => phases.observe({ phase }, seconds),
       verify: makeTokenVerifier(ctx.config.jwtSecret),
       enqueue: (cmd) => infra.queue.enqueue(cmd),
       skuListed: async (skuId) => (await infra.registry.partitionOf(skuId)) !== null,

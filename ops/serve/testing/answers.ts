@@ -18,13 +18,25 @@ export const reserveToTheEnd = async (
   opts: { readonly retryUnavailable?: boolean } = {},
 ): Promise<FinalAnswer> => {
   const key = randomUUID();
-  let r = await c.reserve(token, skuId, { quantity: 1 }, key).catch(() => null);
-  // A 503 (or a dropped connection) leaves the request undecided: retrying with the SAME key is safe.
-  while (opts.retryUnavailable === true && (r === null || r.status === 503)) {
+  let lastError: unknown = null;
+  const send = () =>
+    c.reserve(token, skuId, { quantity: 1 }, key).catch((e: unknown) => {
+      lastError = e;
+      return null;
+    });
+  let r = await send();
+  // A dropped connection (a loaded 2-core machine can time out a connect among 2,000) or a 503 leaves
+  // the request undecided: a client retries with the SAME key, which idempotency makes safe.
+  for (
+    let retries = 0;
+    retries < 5 && (r === null || (opts.retryUnavailable === true && r.status === 503));
+    retries++
+  ) {
     await new Promise((res) => setTimeout(res, 200));
-    r = await c.reserve(token, skuId, { quantity: 1 }, key).catch(() => null);
+    r = await send();
   }
-  if (r === null) throw new Error("no answer");
+  if (r === null)
+    throw new Error(`no answer: ${String(lastError)} ${String((lastError as { cause?: unknown })?.cause)}`);
   if (r.status !== 202) return { userId, first: r.status, status: r.status, body: r.body };
   const requestId = String(r.body.requestId);
   const final = await waitFor(
