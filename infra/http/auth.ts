@@ -1,3 +1,4 @@
+import { createSecretKey } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
 import { jwtVerify, SignJWT } from "jose";
 import { problem } from "./problem.ts";
@@ -16,7 +17,8 @@ export type AuthEnv = { Variables: { principal: Principal } };
 const USER_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 export const makeTokenVerifier = (secret: string) => {
-  const key = new TextEncoder().encode(secret);
+  // A KeyObject made once: jose would otherwise import raw key bytes again on every verification.
+  const key = createSecretKey(Buffer.from(secret, "utf8"));
   return async (token: string): Promise<Principal | null> => {
     try {
       const { payload } = await jwtVerify(token, key, { algorithms: ["HS256"] });
