@@ -1,47 +1,56 @@
 import * as E from "fp-ts/lib/Either.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeConfig } from "../../infra/config/config.ts";
-import { makeHttpPaymentGateway } from "../../infra/payment-gateway/http.ts";
 import { silentLogger } from "../../infra/observability/logger.ts";
-import { client, type Harness, SECRET, type ServeProcess, startHarness, waitFor } from "../../ops/serve/testing/harness.ts";
+import { makeRegistry, type Registry } from "../../infra/observability/metrics.ts";
+import {
+  client,
+  type Harness,
+  SECRET,
+  type ServeProcess,
+  startHarness,
+  waitFor,
+} from "../../ops/serve/testing/harness.ts";
 import { type RunningPaymentSimulator, startPaymentSimulator } from "../../ops/payment-simulator/server.ts";
-import { testPolicy } from "./testing/world.ts";
-import { type RunningPaymentSaga, startPaymentSaga } from "./saga.ts";
-import { openPaymentsClients, type PaymentsClients } from "./wiring.ts";
+import type { RunningRole } from "../../ops/serve/role.ts";
+import { makePaymentsRole } from "./role.ts";
 
 /**
  * Checkout over HTTP against `holdfast serve --roles command-handler,write-api` (Kafka, Redis, PostgreSQL,
- * in a namespace of its own), with the payment saga running in this process on the same command topic.
+ * in a namespace of its own), with the payments role (its composition root, `makePaymentsRole`) started
+ * in this process on the same command topic.
  * The read side is not part of this test: outcomes are checked in the SKU's stream.
  */
 let h: Harness;
 let serve: ServeProcess;
 let sim: RunningPaymentSimulator;
-let clients: PaymentsClients;
-let saga: RunningPaymentSaga;
+let payments: RunningRole;
+let registry: Registry;
 let admin: string;
 
 beforeAll(async () => {
   h = await startHarness("checkout");
   serve = await h.serve("command-handler,write-api");
   sim = await startPaymentSimulator({ port: 0 });
-  const config = decodeConfig({ DATABASE_URL: h.databaseUrl, HOLDFAST_JWT_SECRET: SECRET, KAFKA_BROKERS: process.env.KAFKA_BROKERS });
+  const config = decodeConfig({
+    DATABASE_URL: h.databaseUrl,
+    HOLDFAST_JWT_SECRET: SECRET,
+    KAFKA_BROKERS: process.env.KAFKA_BROKERS,
+    PAYMENT_GATEWAY_URL: sim.url,
+  });
   if (E.isLeft(config)) throw new Error(config.left.message);
-  clients = await openPaymentsClients(config.right, silentLogger(), h.ns.topics);
-  saga = await startPaymentSaga({
-    store: h.store,
-    gateway: makeHttpPaymentGateway({ baseUrl: sim.url, timeoutMs: 1_000 }),
-    attempts: clients.attempts,
-    sink: clients.queue,
-    policy: testPolicy,
+  registry = makeRegistry({ defaults: false });
+  payments = await makePaymentsRole({ topics: h.ns.topics }).start({
+    config: config.right,
     logger: silentLogger(),
+    registry,
+    dev: false,
   });
   admin = await h.token("admin", true);
 });
 
 afterAll(async () => {
-  await saga?.stop();
-  await clients?.close();
+  await payments?.stop();
   await sim?.stop();
   await h?.close();
 });
@@ -61,9 +70,16 @@ describe("checkout over HTTP", () => {
     expect(placed.body).toMatchObject({ status: "pending_payment" });
     const orderId = String(placed.body.orderId);
     await waitFor("PaymentSucceeded in the stream", async () =>
-      (await h.stream("co-paid")).some((e) => e.event.type === "PaymentSucceeded" && e.event.data.orderId === orderId),
+      (await h.stream("co-paid")).some(
+        (e) => e.event.type === "PaymentSucceeded" && e.event.data.orderId === orderId,
+      ),
     );
     expect(sim.stats().charges[orderId]).toBe(1);
+    await waitFor("the outcome metric", async () =>
+      /holdfast_payment_outcomes_total\{outcome="Succeeded"\} 1/.test(await registry.metrics()),
+    );
+    const ready = await Promise.all((payments.readiness ?? []).map((r) => r.check()));
+    expect(ready).toEqual([null]);
   });
 
   it("refuses checkout of another shopper's hold with 403", async () => {

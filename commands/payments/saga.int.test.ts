@@ -227,6 +227,91 @@ describe("payment saga with the gateway simulator", () => {
     expect(E.isLeft(again) && again.left._tag).toBe("AlreadySettled");
   });
 
+  it("settles other orders while one payment hangs, and keeps the checkpoint below the hanging one", async () => {
+    const saga = await world.startSaga({}, { timeoutMs: 8_000 });
+    const slow = randomUUID();
+    sim.configure({ keyScripts: { [slow]: ["hang", "ok"] } });
+    const skuId = "tee-concurrent";
+    await world.send(skuId, listSkuBody(skuId, 2));
+    const holdA = randomUUID();
+    const holdB = randomUUID();
+    await world.send(
+      skuId,
+      commandBody({
+        type: "PlaceReservation",
+        reservationId: holdA,
+        userId: "alice",
+        quantity: 1,
+        allowPartial: false,
+      }),
+    );
+    await world.send(
+      skuId,
+      commandBody({
+        type: "PlaceReservation",
+        reservationId: holdB,
+        userId: "bob",
+        quantity: 1,
+        allowPartial: false,
+      }),
+    );
+    await world.send(
+      skuId,
+      commandBody({
+        type: "PlaceOrder",
+        orderId: slow,
+        reservationId: holdA,
+        userId: "alice",
+        paymentToken: "tok_visa",
+      }),
+    );
+    const fast = randomUUID();
+    await world.send(
+      skuId,
+      commandBody({
+        type: "PlaceOrder",
+        orderId: fast,
+        reservationId: holdB,
+        userId: "bob",
+        paymentToken: "tok_visa",
+      }),
+    );
+    await settled(skuId, fast, "confirmed");
+    expect(await orderStatus(skuId, slow)).toBe("pending_payment");
+    const slowRow = await world.attempts.get(slow)();
+    const slowPosition = E.isRight(slowRow) && slowRow.right !== null ? slowRow.right.position : -1n;
+    expect(saga.checkpoint() ?? 0n).toBeLessThan(slowPosition);
+    await settled(skuId, slow, "confirmed");
+    expect(sim.stats().charges).toMatchObject({ [slow]: 1, [fast]: 1 });
+  });
+
+  it("with policy whenNotCharged=fail, fails an order the gateway never charged and releases the unit", async () => {
+    await world.startSaga({ maxChargeAttempts: 3, whenNotCharged: "fail" });
+    const orderId = randomUUID();
+    sim.configure({ keyScripts: { [orderId]: ["server-error", "server-error", "server-error"] } });
+    const skuId = "tee-not-charged";
+    await world.send(skuId, listSkuBody(skuId, 1));
+    const reservationId = randomUUID();
+    await world.send(
+      skuId,
+      commandBody({
+        type: "PlaceReservation",
+        reservationId,
+        userId: "alice",
+        quantity: 1,
+        allowPartial: false,
+      }),
+    );
+    await world.send(
+      skuId,
+      commandBody({ type: "PlaceOrder", orderId, reservationId, userId: "alice", paymentToken: "tok_visa" }),
+    );
+    await settled(skuId, orderId, "payment_failed");
+    expect(sim.stats().statusRequests[orderId]).toBe(1);
+    expect(sim.stats().charges[orderId]).toBeUndefined();
+    expect(reservationOf(await world.sink.state(skuId), reservationId)?.status).toBe("released");
+  });
+
   it("follows the log: an unresolved order settled by another writer leaves the unresolved list", async () => {
     await world.startSaga({ deadlineMs: 1_000 });
     await sim.goDown();

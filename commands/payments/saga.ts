@@ -12,7 +12,7 @@ import type { AttemptsStore, LogSettlement } from "./attempts-store.ts";
 import type { CommandSink } from "./command-sink.ts";
 import type { PaymentGateway } from "./gateway-port.ts";
 import type { OrderToPay, PaymentOutcome } from "./outcome.ts";
-import type { SagaPolicy } from "./policy.ts";
+import { backoffDelayMs, type SagaPolicy } from "./policy.ts";
 import { makeProgress } from "./progress.ts";
 import type { RandomSource } from "./random.ts";
 import { SagaStopped, settleOrder } from "./settle-order.ts";
@@ -121,6 +121,8 @@ export const startPaymentSaga = async (deps: PaymentSagaDeps): Promise<RunningPa
     dirty = true;
     saving ??= saveLoop().finally(() => {
       saving = null;
+      // A request that arrived after the loop's last check but before this line: run once more.
+      if (dirty) void saveCheckpoint();
     });
     return saving;
   };
@@ -188,10 +190,17 @@ export const startPaymentSaga = async (deps: PaymentSagaDeps): Promise<RunningPa
           reason: ev.data.reason,
         });
     }
-    if (settledInLog.size > 0) {
+    // Retried until it passes (the batch is never skipped); a stop abandons the batch, which the
+    // checkpoint has not passed, so it is read again after the restart.
+    for (let failures = 0; settledInLog.size > 0; failures++) {
       const r = await deps.attempts.settleFromLog([...settledInLog.values()])();
-      // Thrown: the subscription ends (its `done` rejects, readiness fails) rather than skip the batch.
-      if (E.isLeft(r)) throw new Error(`payment saga: attempts table unavailable: ${r.left.message}`);
+      if (E.isRight(r)) break;
+      log.warn({ err: r.left }, "payment saga: attempts table unavailable, retrying");
+      try {
+        await abortableSleep(backoffDelayMs(deps.policy, failures, random), signal);
+      } catch {
+        return;
+      }
     }
     // Second pass: start the orders, in feed order, at most `concurrency` at once.
     for (const { recorded, decoded: d } of decoded) {
@@ -230,6 +239,7 @@ export const startPaymentSaga = async (deps: PaymentSagaDeps): Promise<RunningPa
       controller.abort();
       await subscription.stop();
       await Promise.allSettled([...tasks]);
+      await saving;
       await saveCheckpoint();
     },
     checkpoint: () => progress.safe(),

@@ -5,12 +5,19 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import * as E from "fp-ts/lib/Either.js";
 import * as hdr from "hdr-histogram-js";
+import pg from "pg";
 import { defaultSagaPolicy } from "../../commands/payments/policy.ts";
 import { startPaymentSaga } from "../../commands/payments/saga.ts";
 import { openPaymentsClients } from "../../commands/payments/wiring.ts";
 import { decodeConfig } from "../../infra/config/config.ts";
 import { silentLogger } from "../../infra/observability/logger.ts";
+import { makeRegistry } from "../../infra/observability/metrics.ts";
 import { makeHttpPaymentGateway } from "../../infra/payment-gateway/http.ts";
+import { getOrder } from "../../projections/orders/queries.ts";
+import { ordersProjection } from "../../projections/orders/postgres.ts";
+import { projectionMetrics } from "../../projections/runtime/metrics.ts";
+import { type RunningProjector, runProjector } from "../../projections/runtime/runner.ts";
+import { memoryStatusSink } from "../../projections/runtime/status.ts";
 import { startPaymentSimulator } from "../payment-simulator/server.ts";
 import { client, SECRET, startHarness } from "../serve/testing/harness.ts";
 import { type BenchSettings, watchConfirmations } from "./checkout-watch.ts";
@@ -27,6 +34,9 @@ export const benchHttpCheckout = async (b: BenchSettings): Promise<void> => {
   if (E.isLeft(config)) throw new Error(config.left.message);
   const clients = await openPaymentsClients(config.right, silentLogger(), h.ns.topics);
   let saga: Awaited<ReturnType<typeof startPaymentSaga>> | null = null;
+  let projector: RunningProjector | null = null;
+  const viewPool = new pg.Pool({ connectionString: h.databaseUrl, max: 4 });
+  viewPool.on("error", () => undefined);
   try {
     const serve = await h.serve("command-handler,write-api");
     const api = client(serve.port);
@@ -63,6 +73,15 @@ export const benchHttpCheckout = async (b: BenchSettings): Promise<void> => {
       logger: silentLogger(),
     });
     const watch = await watchConfirmations(h.store, ORDERS);
+    // The orders view (PostgreSQL) that GET /v1/orders/{id} serves, projected in this process.
+    projector = runProjector({
+      store: h.store,
+      projection: ordersProjection(viewPool),
+      logger: silentLogger(),
+      metrics: projectionMetrics(makeRegistry({ defaults: false })),
+      status: memoryStatusSink(),
+      onApplied: (position) => watch.applied(position),
+    });
     const post = hdr.build({
       lowestDiscernibleValue: 1,
       highestTrackableValue: 600_000,
@@ -71,6 +90,7 @@ export const benchHttpCheckout = async (b: BenchSettings): Promise<void> => {
     console.log(
       `checkout bench (HTTP → Kafka → handler → saga → Kafka → handler): ${ORDERS} orders at ${RATE}/s over ${SKUS} SKUs, gateway median ${LATENCY_MS} ms`,
     );
+    const placedIds: string[] = [];
     const start = performance.now();
     const placing: Array<Promise<void>> = [];
     for (let i = 0; i < ORDERS; i++) {
@@ -85,6 +105,7 @@ export const benchHttpCheckout = async (b: BenchSettings): Promise<void> => {
             if (r.status !== 202)
               throw new Error(`POST /v1/orders answered ${r.status} ${JSON.stringify(r.body)}`);
             watch.placed(String(r.body.orderId), t0);
+            placedIds.push(String(r.body.orderId));
           }),
       );
     }
@@ -96,10 +117,22 @@ export const benchHttpCheckout = async (b: BenchSettings): Promise<void> => {
     await watch.report(
       "POST /v1/orders sent → PaymentSucceeded on the feed",
       offered,
-      sim.stats().totalCharges,
+      () => sim.stats().totalCharges,
+      "POST /v1/orders sent → order confirmed in the orders view (GET /v1/orders/{id}'s source)",
     );
+    // Cross-check the view itself, untimed: every order reads back as confirmed.
+    let confirmedInView = 0;
+    for (const orderId of placedIds) {
+      const o = await getOrder(viewPool, orderId)();
+      if (E.isRight(o) && o.right?.status === "confirmed") confirmedInView += 1;
+    }
+    console.log(`orders view: ${confirmedInView}/${ORDERS} orders read back as confirmed`);
+    if (confirmedInView < ORDERS)
+      console.log(`orders projector status: ${JSON.stringify(projector.status())}`);
   } finally {
     await saga?.stop();
+    await projector?.stop();
+    await viewPool.end();
     await clients.close();
     await sim.stop();
     await h.close();

@@ -92,7 +92,7 @@ export const benchSagaLeg = async (b: BenchSettings): Promise<void> => {
     await watch.report(
       "OrderPlaced committed → PaymentSucceeded on the feed",
       offered,
-      sim.stats().totalCharges,
+      () => sim.stats().totalCharges,
     );
   } finally {
     await world.close();

@@ -3,13 +3,16 @@
  * 100 ms median latency (log-normal, sigma 0.25). Two modes; read what each measures before quoting it.
  *
  * BENCH_MODE=http (default) — needs PostgreSQL, Redis and Kafka. Starts `holdfast serve --roles
- * command-handler,write-api` in a throwaway namespace and database, and the payment saga in this
- * process on the same command topic. Measured: from sending `POST /v1/orders` to the order's
- * `PaymentSucceeded` being visible on the event store's global feed. That is the whole write path
- * (HTTP, Kafka, the serialized handler, the saga's feed subscription, the gateway call, the outcome back
- * through Kafka and the handler), but NOT the read side: the issue's figure ends at the order shown as
- * confirmed by `GET /v1/orders/{id}`, which adds the orders projection's lag. That end needs the
- * projector and read-api roles in `holdfast serve`, which were not wired when this was written.
+ * command-handler,write-api` in a throwaway namespace and database; in this process, the payment saga
+ * (on the same command topic) and the PostgreSQL orders projection (the view `GET /v1/orders/{id}`
+ * reads). Two figures, both from sending `POST /v1/orders`:
+ *   1. to the order's `PaymentSucceeded` visible on the event store's global feed;
+ *   2. to the orders view having applied that event (its checkpoint moves in the same transaction as
+ *      its rows, so "applied" means a GET would answer `confirmed`; the GET's own round trip is not
+ *      included, and the read-api and projector run in-process rather than as `holdfast serve` roles,
+ *      which did not include them when this was written).
+ * The path covers HTTP, Kafka, the serialized handler, the saga's feed subscription, the gateway call,
+ * the outcome back through Kafka and the handler, and the projection.
  *
  * BENCH_MODE=saga — PostgreSQL only. The saga leg alone: from an `OrderPlaced` committed to the store to
  * its `PaymentSucceeded` on the feed, with outcomes recorded through the test-harness sink (decide +
