@@ -1,3 +1,4 @@
+import { readApiPaths, readApiSchemas } from "../../read-api/openapi.ts";
 /**
  * The OpenAPI 3.1 document served at `GET /openapi.json`: every route of API.md. This file starts with
  * the write routes and the operational ones; the read side adds its paths to `paths` below.
@@ -221,7 +222,10 @@ const operationalPaths = {
 };
 
 const components = {
-  securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },
+  securitySchemes: {
+    bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" },
+    bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT" },
+  },
   parameters: {
     IdempotencyKey: {
       name: "Idempotency-Key",
@@ -283,12 +287,12 @@ const components = {
   },
 };
 
-/** Paths the read side adds (read-api routes); kept apart so each side edits its own block. */
-const readPaths: Record<string, unknown> = {};
+/** Paths of the read routes, kept beside the read API. */
+const readPaths: Record<string, unknown> = readApiPaths;
 
 export const openApiDocument = () => ({
   openapi: "3.1.0",
   info: { title: "holdfast", version: "1", description: "Event-sourced flash-sale engine (API.md)" },
   paths: { ...writePaths, ...readPaths, ...operationalPaths },
-  components,
+  components: { ...components, schemas: { ...readApiSchemas, ...components.schemas } },
 });

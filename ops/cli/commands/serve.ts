@@ -3,6 +3,7 @@ import * as E from "fp-ts/lib/Either.js";
 import { decodeConfig } from "../../../infra/config/config.ts";
 import { makeLogger } from "../../../infra/observability/logger.ts";
 import { makeRegistry } from "../../../infra/observability/metrics.ts";
+import { startPaymentSimulator } from "../../payment-simulator/server.ts";
 import { listDemoSku } from "../../serve/dev.ts";
 import { namespaceOf } from "../../serve/namespace.ts";
 import { allRoles } from "../../serve/roles.ts";
@@ -26,7 +27,7 @@ export const registerServe = (program: Command): void => {
     .command("serve")
     .description("run the services (all roles by default) on HOLDFAST_HTTP_PORT")
     .option("--roles <roles>", "comma-separated roles to run (default: all)")
-    .option("--dev", "development mode: fallback JWT secret, demo SKU")
+    .option("--dev", "development mode: fallback JWT secret, payment gateway simulator, demo SKU")
     .option("--host <host>", "address to listen on", "0.0.0.0")
     .option("--namespace <name>", "isolate topics, Redis keys and consumer group (tests, benchmarks)", "")
     .option("--wait-ms <ms>", "how long a write waits for its decision before answering 202")
@@ -65,7 +66,15 @@ export const registerServe = (program: Command): void => {
       const registry = makeRegistry();
       const ctx = { config: config.right, logger, registry, dev: opts.dev === true };
       let server: Awaited<ReturnType<typeof startServer>>;
+      let simulator: Awaited<ReturnType<typeof startPaymentSimulator>> | null = null;
       try {
+        // --dev runs the payment gateway simulator beside the services, unless PAYMENT_GATEWAY_URL was
+        // given explicitly (an explicit variable always wins).
+        if (opts.dev === true && wanted.includes("payments") && !process.env.PAYMENT_GATEWAY_URL) {
+          const gw = new URL(config.right.paymentGatewayUrl);
+          simulator = await startPaymentSimulator({ host: gw.hostname, port: Number(gw.port || 80) });
+          logger.info({ url: simulator.url }, "payment gateway simulator started (--dev)");
+        }
         server = await startServer(
           available.filter((r) => wanted.includes(r.name)),
           ctx,
@@ -83,6 +92,7 @@ export const registerServe = (program: Command): void => {
         logger.info({ signal }, "stopping");
         server
           .stop()
+          .then(() => simulator?.stop())
           .then(() => process.exit(0))
           .catch((e: unknown) => {
             logger.error({ err: e }, "unclean stop");
