@@ -23,7 +23,9 @@ export interface ProjectorRoleOptions {
    * The command queue for the sweeper (third expiry layer). The composition above (`holdfast serve`)
    * passes the write path's Kafka queue; without it the sweeper does not run.
    */
-  readonly commandQueue?: (ctx: RoleContext) => Promise<{ readonly queue: CommandQueue; stop(): Promise<void> }>;
+  readonly commandQueue?: (
+    ctx: RoleContext,
+  ) => Promise<{ readonly queue: CommandQueue; stop(): Promise<void> }>;
   readonly sweepIntervalMs?: number;
   /** A projection lagging more than this many events (counted up to 10,000) makes the role not ready. */
   readonly maxReadyLag?: number;
@@ -39,9 +41,16 @@ export const projectorRole = (opts: ProjectorRoleOptions = {}): Role => ({
   start: async (ctx) => {
     const names = opts.names ?? defaultReadSideNames;
     const logger = ctx.logger.child({ role: "projector" });
-    const store = await makePostgresEventStore({ connectionString: ctx.config.databaseUrl, applicationName: "holdfast-projector" })();
+    const store = await makePostgresEventStore({
+      connectionString: ctx.config.databaseUrl,
+      applicationName: "holdfast-projector",
+    })();
     if (E.isLeft(store)) throw new Error(`event store unavailable: ${JSON.stringify(store.left)}`);
-    const pool = new pg.Pool({ connectionString: ctx.config.databaseUrl, max: 6, application_name: "holdfast-projector" });
+    const pool = new pg.Pool({
+      connectionString: ctx.config.databaseUrl,
+      max: 6,
+      application_name: "holdfast-projector",
+    });
     pool.on("error", () => undefined);
     const redis = makeRedis(ctx.config, { name: "holdfast-projector", autoPipelining: false });
     const es = makeElasticsearch(ctx.config);

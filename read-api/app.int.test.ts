@@ -62,7 +62,15 @@ beforeAll(async () => {
   app = makeReadApp(deps);
   alice = await signToken(SECRET, { userId: "alice" });
   bob = await signToken(SECRET, { userId: "bob" });
-  await tee.append(listed("rt-tee", { name: "Striped tee", description: "Breton stripes", stock: 5, priceCents: 3000, tags: ["tee"] }));
+  await tee.append(
+    listed("rt-tee", {
+      name: "Striped tee",
+      description: "Breton stripes",
+      stock: 5,
+      priceCents: 3000,
+      tags: ["tee"],
+    }),
+  );
   await tee.append(placed(ids.r1, "alice", 2), placed(ids.r2, "bob", 1));
   await tee.append(orderPlaced(ids.o1, ids.r1, "alice", 2, 6000));
 });
@@ -83,7 +91,15 @@ describe("read API", () => {
   it("availability: 200 with ETag = revision, 304 on a matching If-None-Match, 404 unknown-sku", async () => {
     const res = await get("/v1/products/rt-tee/availability", atLeast3);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ skuId: "rt-tee", total: 5, available: 2, held: 3, sold: 0, status: "open", revision: 3 });
+    expect(await res.json()).toEqual({
+      skuId: "rt-tee",
+      total: 5,
+      available: 2,
+      held: 3,
+      sold: 0,
+      status: "open",
+      revision: 3,
+    });
     expect(res.headers.get("ETag")).toBe('"3"');
     expect((await get("/v1/products/rt-tee/availability", { "If-None-Match": '"3"' })).status).toBe(304);
     const missing = await get("/v1/products/nothing-here/availability");
@@ -107,12 +123,20 @@ describe("read API", () => {
   });
 
   it("search: words, filters, paging, and bad parameters", async () => {
-    const res = await get("/v1/products?q=breton&inStock=true&tag=tee&minPriceCents=1000&maxPriceCents=5000", atLeast3);
+    const res = await get(
+      "/v1/products?q=breton&inStock=true&tag=tee&minPriceCents=1000&maxPriceCents=5000",
+      atLeast3,
+    );
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { items: Array<{ skuId: string; availability: { revision: number } }>; total: number };
+    const body = (await res.json()) as {
+      items: Array<{ skuId: string; availability: { revision: number } }>;
+      total: number;
+    };
     expect(body).toMatchObject({ total: 1, page: 1, size: 20 });
     expect(body.items[0]).toMatchObject({ skuId: "rt-tee", availability: { revision: 3 } });
-    expect((await (await get("/v1/products?q=breton&maxPriceCents=100")).json()) as object).toMatchObject({ total: 0 });
+    expect((await (await get("/v1/products?q=breton&maxPriceCents=100")).json()) as object).toMatchObject({
+      total: 0,
+    });
     expect((await get("/v1/products?size=1000")).status).toBe(400);
     expect((await get("/v1/products?inStock=maybe")).status).toBe(400);
   });
@@ -134,17 +158,30 @@ describe("read API", () => {
     const asBob = { Authorization: `Bearer ${bob}`, ...atLeast3 };
     const r = await get(`/v1/reservations/${ids.r1}`, asAlice);
     expect(r.status).toBe(200);
-    expect(await r.json()).toMatchObject({ reservationId: ids.r1, skuId: "rt-tee", userId: "alice", quantity: 2, status: "ordered" });
+    expect(await r.json()).toMatchObject({
+      reservationId: ids.r1,
+      skuId: "rt-tee",
+      userId: "alice",
+      quantity: 2,
+      status: "ordered",
+    });
     expect((await get(`/v1/reservations/${ids.r1}`, asBob)).status).toBe(404);
     expect((await get(`/v1/reservations/${ids.r1}`)).status).toBe(401);
     const o = await get(`/v1/orders/${ids.o1}`, asAlice);
     expect(o.status).toBe(200);
-    expect(await o.json()).toMatchObject({ orderId: ids.o1, amountCents: 6000, status: "pending_payment", quantity: 2 });
+    expect(await o.json()).toMatchObject({
+      orderId: ids.o1,
+      amountCents: 6000,
+      status: "pending_payment",
+      quantity: 2,
+    });
     const other = await get(`/v1/orders/${ids.o1}`, asBob);
     expect(other.status).toBe(404);
     expect(await other.json()).toMatchObject({ type: "/problems/not-found" });
     const mine = await get("/v1/me/orders", asAlice);
-    expect(((await mine.json()) as { items: Array<{ orderId: string }> }).items.map((x) => x.orderId)).toEqual([ids.o1]);
+    expect(
+      ((await mine.json()) as { items: Array<{ orderId: string }> }).items.map((x) => x.orderId),
+    ).toEqual([ids.o1]);
     const bobs = await get("/v1/me/orders", asBob);
     expect(await bobs.json()).toEqual({ items: [] });
   });
@@ -173,7 +210,10 @@ describe("read API", () => {
     const before = (/"revision":(\d+)/.exec(text) ?? [])[1];
     await tee.append(placed(randomUUID(), "dave", 1));
     // The issue's promise to shoppers: a change reaches an open stream within a second.
-    await readUntil((s) => (s.match(/"revision":\d+/g) ?? []).some((m) => m !== `"revision":${before}`), 1000);
+    await readUntil(
+      (s) => (s.match(/"revision":\d+/g) ?? []).some((m) => m !== `"revision":${before}`),
+      1000,
+    );
     await reader.cancel();
   });
 
@@ -190,4 +230,3 @@ describe("read API", () => {
     expect(Number(third.headers.get("Retry-After"))).toBeGreaterThanOrEqual(1);
   });
 });
-

@@ -15,13 +15,19 @@ import { makeAvailabilityHub } from "./availability-hub.ts";
  * reads of concurrent requests share round trips), one subscriber connection for the SSE hub, a small
  * PostgreSQL pool for the order views, an Elasticsearch client for search.
  */
-export const readApiRole = (opts: { readonly names?: ReadSideNames; readonly minRevisionWaitMs?: number } = {}): Role => ({
+export const readApiRole = (
+  opts: { readonly names?: ReadSideNames; readonly minRevisionWaitMs?: number } = {},
+): Role => ({
   name: "read-api",
   start: async (ctx) => {
     const names = opts.names ?? defaultReadSideNames;
     const redis = makeRedis(ctx.config, { name: "holdfast-read-api" });
     const subscriber = makeRedis(ctx.config, { name: "holdfast-read-api-sse", subscriber: true });
-    const pool = new pg.Pool({ connectionString: ctx.config.databaseUrl, max: 8, application_name: "holdfast-read-api" });
+    const pool = new pg.Pool({
+      connectionString: ctx.config.databaseUrl,
+      max: 8,
+      application_name: "holdfast-read-api",
+    });
     pool.on("error", () => undefined);
     const es = makeElasticsearch(ctx.config);
     const hub = makeAvailabilityHub({ redis, subscriber, namespace: names.redisNamespace });
@@ -32,7 +38,8 @@ export const readApiRole = (opts: { readonly names?: ReadSideNames; readonly min
       search: elasticsearchProductSearch(es, { prefix: names.searchPrefix }),
       hub,
       verify: makeTokenVerifier(ctx.config.jwtSecret),
-      limiter: ctx.config.rateLimits === null ? null : makeRateLimiter(redis, { prefix: names.redisNamespace }),
+      limiter:
+        ctx.config.rateLimits === null ? null : makeRateLimiter(redis, { prefix: names.redisNamespace }),
       ipRead: ctx.config.rateLimits?.ipRead ?? null,
       ...(opts.minRevisionWaitMs === undefined ? {} : { minRevisionWaitMs: opts.minRevisionWaitMs }),
     });

@@ -72,7 +72,8 @@ const audit = async (url: string): Promise<AuditReport> => {
   }
 };
 
-const found = (r: AuditReport) => r.streams.flatMap((s) => s.violations.map((v) => ({ rule: v.rule, revision: v.revision })));
+const found = (r: AuditReport) =>
+  r.streams.flatMap((s) => s.violations.map((v) => ({ rule: v.rule, revision: v.revision })));
 const expectViolation = (r: AuditReport, rule: Rule, revision: number) => {
   expect(r.ok).toBe(false);
   expect(found(r)).toContainEqual({ rule, revision });
@@ -108,7 +109,12 @@ beforeAll(async () => {
   keys = generateKeyPair();
   const last = events[events.length - 1]!;
   const cp = signCheckpoint(
-    { streamId: STREAM, revision: last.revision, hash: last.hash, signedAt: "2026-11-21T13:00:00.000Z" as Checkpoint["signedAt"] },
+    {
+      streamId: STREAM,
+      revision: last.revision,
+      hash: last.hash,
+      signedAt: "2026-11-21T13:00:00.000Z" as Checkpoint["signedAt"],
+    },
     keys.privatePem,
   );
   if (E.isLeft(cp)) throw new Error(cp.left.message);
@@ -123,10 +129,21 @@ afterAll(async () => {
 
 describe("a clean sale", () => {
   it("has every kind of decision and verifies clean", async () => {
-    const types = new Set(events.map((e) => (e.type === "ReservationRejected" ? `${e.type}:${e.data.reason}` : e.type)));
-    for (const t of ["ReservationRejected:sold-out", "ReservationCancelled", "ReservationExpired", "PaymentSucceeded", "PaymentFailed", "StockAdded"])
+    const types = new Set(
+      events.map((e) => (e.type === "ReservationRejected" ? `${e.type}:${e.data.reason}` : e.type)),
+    );
+    for (const t of [
+      "ReservationRejected:sold-out",
+      "ReservationCancelled",
+      "ReservationExpired",
+      "PaymentSucceeded",
+      "PaymentFailed",
+      "StockAdded",
+    ])
       expect(types).toContain(t);
-    expect(events.some((e) => e.type === "ReservationPlaced" && e.data.quantity !== e.data.quantityRequested)).toBe(true);
+    expect(
+      events.some((e) => e.type === "ReservationPlaced" && e.data.quantity !== e.data.quantityRequested),
+    ).toBe(true);
     const r = await audit(urlOf(base));
     expect(found(r)).toEqual([]);
     expect(r.ok).toBe(true);
@@ -155,7 +172,12 @@ describe("tampering with the stored rows", () => {
     const url = await clone();
     const target = find("ReservationPlaced", (e) => e.revision > 20);
     const t = await Tamper.connect(url, STREAM);
-    await t.flipByte(target.revision, '"quantity":', String(target.data.quantity), String((Number(target.data.quantity) % 3) + 1));
+    await t.flipByte(
+      target.revision,
+      '"quantity":',
+      String(target.data.quantity),
+      String((Number(target.data.quantity) % 3) + 1),
+    );
     await t.close();
     const r = await cli(["audit", "verify", "--json"], url);
     expect(r.code).toBe(1);
@@ -186,7 +208,10 @@ describe("tampering with the stored rows", () => {
     const target = find("PaymentSucceeded");
     const t = await Tamper.connect(url, STREAM);
     // A field that only the event itself records: no invariant or replay can contradict it.
-    await t.rewriteAndReseal(target.revision, (e) => ({ ...e, data: { ...e.data, paymentId: "pay-forged" } }));
+    await t.rewriteAndReseal(target.revision, (e) => ({
+      ...e,
+      data: { ...e.data, paymentId: "pay-forged" },
+    }));
     await t.close();
     expect(found(await audit(url))).toEqual([]);
     const store = await openStore(url);
@@ -200,10 +225,16 @@ describe("tampering with the stored rows", () => {
     // The same through the CLI, with the signature checked.
     await writeFile(join(tmp, "cp.json"), JSON.stringify(tipCheckpoint));
     await writeFile(join(tmp, "pub.pem"), keys.publicPem);
-    const c = await cli(["audit", "verify", "--checkpoint", join(tmp, "cp.json"), "--pubkey", join(tmp, "pub.pem")], url);
+    const c = await cli(
+      ["audit", "verify", "--checkpoint", join(tmp, "cp.json"), "--pubkey", join(tmp, "pub.pem")],
+      url,
+    );
     expect(c.code).toBe(1);
     expect(c.stdout).toContain("checkpoint/diverged");
-    const clean = await cli(["audit", "verify", "--checkpoint", join(tmp, "cp.json"), "--pubkey", join(tmp, "pub.pem")], await clone());
+    const clean = await cli(
+      ["audit", "verify", "--checkpoint", join(tmp, "cp.json"), "--pubkey", join(tmp, "pub.pem")],
+      await clone(),
+    );
     expect(clean.code).toBe(0);
     expect(clean.stdout).toContain("signature valid");
   });
@@ -232,7 +263,10 @@ describe("tampering with the stored rows", () => {
 
   it("a rejected request turned into a hold, hashes recomputed: decision replay and the stock invariant catch it", async () => {
     const url = await clone();
-    const target = find("ReservationRejected", (e) => e.data.reason === "sold-out" && e.data.allowPartial === false);
+    const target = find(
+      "ReservationRejected",
+      (e) => e.data.reason === "sold-out" && e.data.allowPartial === false,
+    );
     const t = await Tamper.connect(url, STREAM);
     await t.rewriteAndReseal(target.revision, (e) => ({
       ...e,
@@ -258,7 +292,8 @@ describe("tampering with the stored rows", () => {
     const url = await clone();
     // A one-unit, all-or-nothing hold followed by another hold before any unit is returned.
     const victim = events.find((e, i) => {
-      if (e.type !== "ReservationPlaced" || e.data.quantityRequested !== 1 || e.data.allowPartial !== false) return false;
+      if (e.type !== "ReservationPlaced" || e.data.quantityRequested !== 1 || e.data.allowPartial !== false)
+        return false;
       for (const next of events.slice(i + 1)) {
         if (isRelease(next)) return false;
         if (next.type === "ReservationPlaced") return true;
@@ -302,7 +337,12 @@ describe("proof bundles", () => {
   it("a genuine bundle checks offline, listing the reservation's events", () => {
     const r = checkProof(JSON.parse(JSON.stringify(bundle)), keys.publicPem);
     expect(E.isRight(r)).toBe(true);
-    if (E.isRight(r)) expect(r.right.events.map((e) => e.event.type)).toEqual(["ReservationPlaced", "OrderPlaced", "PaymentSucceeded"]);
+    if (E.isRight(r))
+      expect(r.right.events.map((e) => e.event.type)).toEqual([
+        "ReservationPlaced",
+        "OrderPlaced",
+        "PaymentSucceeded",
+      ]);
   });
 
   it("forged bundles are rejected: edited event, re-sealed path, foreign key, dropped event", () => {
@@ -323,11 +363,16 @@ describe("proof bundles", () => {
 
     const other = generateKeyPair();
     const resigned = copy();
-    const forged = signCheckpoint({ ...resealed.checkpoint, hash: prev as Checkpoint["hash"] }, other.privatePem);
+    const forged = signCheckpoint(
+      { ...resealed.checkpoint, hash: prev as Checkpoint["hash"] },
+      other.privatePem,
+    );
     if (E.isLeft(forged)) throw new Error("sign");
     resigned.path = resealed.path;
     resigned.checkpoint = forged.right;
-    expect(checkProof(resigned, keys.publicPem)).toEqual(E.left(expect.stringMatching(/signature is not valid/)));
+    expect(checkProof(resigned, keys.publicPem)).toEqual(
+      E.left(expect.stringMatching(/signature is not valid/)),
+    );
 
     const dropped = copy();
     dropped.path.splice(2, 1);
@@ -339,12 +384,26 @@ describe("proof bundles", () => {
     await writeFile(join(tmp, "cp2.json"), JSON.stringify(tipCheckpoint));
     await writeFile(join(tmp, "pub2.pem"), keys.publicPem);
     const proofFile = join(tmp, "proof.json");
-    const p = await cli(["audit", "prove", "--reservation", bundle.reservationId, "--checkpoint", join(tmp, "cp2.json"), "--out", proofFile], url);
+    const p = await cli(
+      [
+        "audit",
+        "prove",
+        "--reservation",
+        bundle.reservationId,
+        "--checkpoint",
+        join(tmp, "cp2.json"),
+        "--out",
+        proofFile,
+      ],
+      url,
+    );
     expect(p.code).toBe(0);
     const ok = await cli(["audit", "check-proof", proofFile, "--pubkey", join(tmp, "pub2.pem")], url);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain("VALID");
-    const forged = JSON.parse(await readFile(proofFile, "utf8")) as { path: Array<{ data: Record<string, unknown> }> };
+    const forged = JSON.parse(await readFile(proofFile, "utf8")) as {
+      path: Array<{ data: Record<string, unknown> }>;
+    };
     forged.path[0]!.data.userId = "mallory";
     await writeFile(proofFile, canonicalJson(forged));
     const bad = await cli(["audit", "check-proof", proofFile, "--pubkey", join(tmp, "pub2.pem")], url);

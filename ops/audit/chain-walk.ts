@@ -69,7 +69,8 @@ export const chainWalker = (streamId: string, from: ChainTip | null = null) => {
               : `revision ${before} hashes to ${prevHash}, but revision ${e.revision} was sealed after ${e.prevHash}: revision ${before} was rewritten after revision ${e.revision} was sealed`,
         });
       }
-      if (!hashMatches(e)) issues.push({ revision: e.revision, rule: "chain/hash-mismatch", message: hashMessage(e) });
+      if (!hashMatches(e))
+        issues.push({ revision: e.revision, rule: "chain/hash-mismatch", message: hashMessage(e) });
       linkUnknown = false;
       prevHash = e.hash;
       expected = e.revision + 1;

@@ -35,7 +35,9 @@ export const walkChain = async (
       for (const it of items) {
         events += 1;
         const issues =
-          it._tag === "Unreadable" ? walker.unreadable(it.revision, it.message) : walker.push(it.recorded.envelope);
+          it._tag === "Unreadable"
+            ? walker.unreadable(it.revision, it.message)
+            : walker.push(it.recorded.envelope);
         for (const i of issues) if (violations.length < 100) violations.push({ streamId, ...i });
         if (it._tag === "Event") {
           if (it.recorded.envelope.revision === opts.at) hashAt = it.recorded.envelope.hash;

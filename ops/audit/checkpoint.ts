@@ -49,7 +49,10 @@ const ed25519 = <K extends crypto.KeyObject>(make: () => K, what: string): E.Eit
   }
 };
 
-export const signCheckpoint = (fields: CheckpointFields, privatePem: string): E.Either<KeyError, Checkpoint> =>
+export const signCheckpoint = (
+  fields: CheckpointFields,
+  privatePem: string,
+): E.Either<KeyError, Checkpoint> =>
   E.map((key: crypto.KeyObject) => ({
     streamId: fields.streamId,
     revision: fields.revision,
@@ -79,6 +82,10 @@ export const parseCheckpoint = (text: string): E.Either<string, Checkpoint> => {
   const d = Checkpoint.decode(raw);
   if (E.isRight(d)) return d;
   const first = d.left[0];
-  const path = first?.context.map((c) => c.key).filter(Boolean).join(".") ?? "";
+  const path =
+    first?.context
+      .map((c) => c.key)
+      .filter(Boolean)
+      .join(".") ?? "";
   return E.left(`not a checkpoint: ${path || "(root)"} is ${JSON.stringify(first?.value)}`);
 };

@@ -2,8 +2,7 @@ import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import * as E from "fp-ts/lib/Either.js";
 import { decodeConfig } from "../../infra/config/config.ts";
-import type { EventStore, StoreError } from "../../infra/event-store/port.ts";
-import { openEventStore } from "./open-store.ts";
+import { type EventStore, makeEventStore, type StoreError } from "../../infra/event-store/index.ts";
 
 /** Exit codes of the audit commands (API.md): clean, a violation found, could not run. */
 export const EXIT_CLEAN = 0;
@@ -46,14 +45,15 @@ export const describeStoreError = (e: StoreError): string => {
 };
 
 /**
- * Open the configured event store, run `f`, close it. The auditor only reads the event store: it never
+ * Open the configured event store (EventStoreDB when `EVENTSTORE_URL` is set, PostgreSQL at
+ * `DATABASE_URL` otherwise), run `f`, close it. The auditor only reads the event store: it never
  * signs or checks shopper tokens, so the JWT secret is not required here (`dev` lets the config decode
  * without it; the secret is unused).
  */
 export const withStore = async <A>(f: (store: EventStore) => Promise<A>): Promise<A> => {
   const config = decodeConfig(process.env, { dev: true });
   if (E.isLeft(config)) throw new CannotRun(config.left.message);
-  const store = await openEventStore(config.right);
+  const store = await makeEventStore(config.right)();
   if (E.isLeft(store)) throw new CannotRun(describeStoreError(store.left));
   try {
     return await f(store.right);
@@ -66,7 +66,9 @@ export const readText = async (path: string, what: string): Promise<string> => {
   try {
     return await readFile(path, "utf8");
   } catch (e) {
-    throw new CannotRun(`cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new CannotRun(
+      `cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
 };
 

@@ -42,7 +42,8 @@ export class DecisionReplay {
     } catch {
       return this.slow(groups);
     }
-    for (let i = 0; i < groups.length; i++) if (differs(groups[i]!, batch.outcomes[i]!) !== null) return this.slow(groups);
+    for (let i = 0; i < groups.length; i++)
+      if (differs(groups[i]!, batch.outcomes[i]!) !== null) return this.slow(groups);
     this.state = batch.state;
     return [];
   }
@@ -84,7 +85,9 @@ export class DecisionReplay {
     try {
       this.state = foldEvents(group, this.state);
     } catch (e) {
-      fail(first.revision, `the recorded events cannot follow the state: ${(e as Error).message}; decision replay stops here`);
+      const why = `the recorded events cannot follow the state (${(e as Error).message}), so decision replay stops here`;
+      const last = issues.pop();
+      fail(last?.revision ?? first.revision, last === undefined ? why : `${last.message}; ${why}`);
       this.stopped = true;
     }
     return issues;
@@ -92,7 +95,9 @@ export class DecisionReplay {
 }
 
 /** The command a group answers, with its requestId and `now`; Left names what makes it unreplayable. */
-const commandOf = (group: Group): E.Either<{ readonly revision: number; readonly message: string }, SkuCommand> => {
+const commandOf = (
+  group: Group,
+): E.Either<{ readonly revision: number; readonly message: string }, SkuCommand> => {
   const first = group[0]!.envelope;
   for (const d of group)
     if (d.envelope.occurredAt !== first.occurredAt)
@@ -113,7 +118,13 @@ const differs = (group: Group, decided: Decision): number | null => {
   for (let i = 0; i < n; i++) {
     const want = group[i]?.event;
     const have = got[i];
-    if (want !== undefined && have !== undefined && want.type === have.type && jsonEqual(want.data, have.data)) continue;
+    if (
+      want !== undefined &&
+      have !== undefined &&
+      want.type === have.type &&
+      jsonEqual(want.data, have.data)
+    )
+      continue;
     return group[Math.min(i, group.length - 1)]!.envelope.revision;
   }
   return null;

@@ -1,11 +1,14 @@
 import type { SkuEvent } from "../../event-schemas/index.ts";
 
+/** Integer cents as a person reads them (two decimals; holdfast's currencies all have cents). */
+export const money = (cents: number, currency: string): string => `${(cents / 100).toFixed(2)} ${currency}`;
+
 /** One line a person can read for an event (the `replay` listing and `check-proof`). */
 export const describeEvent = (e: SkuEvent): string => {
   switch (e.type) {
     case "SkuListed": {
       const d = e.data;
-      return `"${d.name}" stock ${d.stock}, ${d.priceCents} ${d.currency} cents, limit ${d.perUserLimit}/shopper, hold ${d.holdSeconds}s`;
+      return `"${d.name}" stock ${d.stock}, ${money(d.priceCents, d.currency)} each, limit ${d.perUserLimit}/shopper, hold ${d.holdSeconds}s`;
     }
     case "StockAdded":
       return `+${e.data.quantity} → stock ${e.data.stock}`;
@@ -25,7 +28,7 @@ export const describeEvent = (e: SkuEvent): string => {
       return `${e.data.userId}'s ${e.data.quantity} expired (deadline ${e.data.expiresAt}) · ${e.data.reservationId}`;
     case "OrderPlaced": {
       const d = e.data;
-      return `${d.userId} ordered ${d.quantity} for ${d.amountCents} ${d.currency} cents · order ${d.orderId} · ${d.reservationId}`;
+      return `${d.userId} ordered ${d.quantity} for ${money(d.amountCents, d.currency)} · order ${d.orderId} · ${d.reservationId}`;
     }
     case "PaymentSucceeded":
       return `order ${e.data.orderId} paid (${e.data.paymentId}): ${e.data.quantity} sold`;

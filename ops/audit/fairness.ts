@@ -47,7 +47,12 @@ export class FairnessCheck {
           fail(
             `request ${d.reservationId} was refused (${d.reason}) while ${before.available} units were available and it needed ${need}`,
           );
-        this.remember({ revision: env.revision, queuePosition: env.queuePosition, reservationId: d.reservationId, need });
+        this.remember({
+          revision: env.revision,
+          queuePosition: env.queuePosition,
+          reservationId: d.reservationId,
+          need,
+        });
         break;
       }
       case "ReservationPlaced": {

@@ -41,7 +41,7 @@ const sha256Hex =
     : (s: string) => oneShot("sha256", s, "hex");
 
 /** Every object's own keys are in strictly increasing UTF-16 order (the JCS order), at every depth. */
-const keysSorted = (v: unknown): boolean => {
+export const keysSorted = (v: unknown): boolean => {
   if (typeof v !== "object" || v === null) return true;
   if (Array.isArray(v)) {
     for (const x of v) if (!keysSorted(x)) return false;

@@ -1,3 +1,4 @@
+import { money } from "./describe-event.ts";
 import type { AuditReport } from "./verify-store.ts";
 import type { ReplayView } from "./replay-at.ts";
 import type { Violation } from "./violation.ts";
@@ -7,16 +8,26 @@ const n = (x: number) => x.toLocaleString("en-US");
 export const formatViolation = (v: Violation): string =>
   `  ✗ ${v.streamId} r${v.revision}  ${v.rule}\n      ${v.message}`;
 
-/** The human summary of `holdfast audit verify`. */
-export const formatAuditReport = (r: AuditReport): string => {
+/**
+ * The human summary of `holdfast audit verify`: per stream, its first `shown` violations in revision
+ * order (the first is usually the cause, later ones its consequences), then counts by rule. `--json`
+ * carries up to 100 of each rule.
+ */
+export const formatAuditReport = (r: AuditReport, shown = 25): string => {
   const lines: string[] = [];
   for (const s of r.streams) {
     const tip = s.tip === null ? "empty" : `tip r${s.tip.revision} ${s.tip.hash.slice(0, 12)}…`;
     const verdict = s.violationCount === 0 ? "ok" : `${n(s.violationCount)} violation(s)`;
-    lines.push(`${s.violationCount === 0 ? "✓" : "✗"} ${s.streamId}  ${n(s.events)} events  ${tip}  ${verdict}`);
-    for (const v of s.violations) lines.push(formatViolation(v));
-    if (s.violations.length < s.violationCount)
-      lines.push(`    … ${n(s.violationCount - s.violations.length)} more (${Object.entries(s.byRule).map(([k, c]) => `${k} ${c}`).join(", ")})`);
+    lines.push(
+      `${s.violationCount === 0 ? "✓" : "✗"} ${s.streamId}  ${n(s.events)} events  ${tip}  ${verdict}`,
+    );
+    for (const v of s.violations.slice(0, shown)) lines.push(formatViolation(v));
+    if (s.violationCount > shown)
+      lines.push(
+        `    … ${n(s.violationCount - shown)} more; by rule: ${Object.entries(s.byRule)
+          .map(([k, c]) => `${k} ${n(c)}`)
+          .join(", ")} (--json lists up to 100 of each)`,
+      );
     if (s.semanticChecksStoppedAt !== null)
       lines.push(
         `    invariants, decision replay and fairness stopped at r${s.semanticChecksStoppedAt}: an event is missing or unreadable there, so the state after it is unknown`,
@@ -52,7 +63,14 @@ export const formatReplay = (v: ReplayView): string => {
     lines.push(
       ...table(
         ["RESERVATION", "SHOPPER", "QTY", "STATUS", "EXPIRES AT", "ORDER"],
-        v.liveHolds.map((h) => [h.reservationId, h.userId, String(h.quantity), h.status, h.expiresAt, h.orderId ?? "-"]),
+        v.liveHolds.map((h) => [
+          h.reservationId,
+          h.userId,
+          String(h.quantity),
+          h.status,
+          h.expiresAt,
+          h.orderId ?? "-",
+        ]),
       ),
     );
   lines.push("", `orders (${v.orders.length}):`);
@@ -60,10 +78,18 @@ export const formatReplay = (v: ReplayView): string => {
     lines.push(
       ...table(
         ["ORDER", "RESERVATION", "SHOPPER", "QTY", "AMOUNT", "STATUS"],
-        v.orders.map((o) => [o.orderId, o.reservationId, o.userId, String(o.quantity), `${o.amountCents} ${o.currency}`, o.status]),
+        v.orders.map((o) => [
+          o.orderId,
+          o.reservationId,
+          o.userId,
+          String(o.quantity),
+          money(o.amountCents, o.currency),
+          o.status,
+        ]),
       ),
     );
-  const shown = v.events.length < v.eventCount ? `last ${v.events.length} of ${n(v.eventCount)}` : n(v.eventCount);
+  const shown =
+    v.events.length < v.eventCount ? `last ${v.events.length} of ${n(v.eventCount)}` : n(v.eventCount);
   lines.push("", `events (${shown}):`);
   lines.push(
     ...table(

@@ -45,10 +45,11 @@ export class Ledger {
   private perUserLimit = 0;
   private priceCents = 0;
   private currency = "";
-  private skuId = "";
   private readonly holds = new Map<string, Hold>();
   private readonly orders = new Map<string, Order>();
   private readonly usage = new Map<string, number>();
+  /** Oversold is reported when it starts (and again if it grows), not at every event while it lasts. */
+  private oversoldBy = 0;
 
   /** What the shop looked like just before `event` (call before `apply`). */
   before(event: SkuEvent): Before {
@@ -79,7 +80,6 @@ export class Ledger {
         const d = event.data;
         if (env.streamId !== `sku-${d.skuId}`) bad(`SkuListed for ${d.skuId} in stream ${env.streamId}`);
         this.listed = true;
-        this.skuId = d.skuId;
         this.stock = d.stock;
         this.perUserLimit = d.perUserLimit;
         this.priceCents = d.priceCents;
@@ -135,7 +135,8 @@ export class Ledger {
         if (event.type === "ReservationExpired") {
           if (event.data.expiresAt !== h.expiresAt)
             bad(`expiry deadline ${event.data.expiresAt} differs from the hold's ${h.expiresAt}`);
-          if (env.occurredAt < h.expiresAt) bad(`hold ${d.reservationId} expired before its deadline ${h.expiresAt}`);
+          if (env.occurredAt < h.expiresAt)
+            bad(`hold ${d.reservationId} expired before its deadline ${h.expiresAt}`);
         } else if (env.occurredAt >= h.expiresAt)
           bad(`hold ${d.reservationId} cancelled at or after its deadline ${h.expiresAt}`);
         this.release(h, event.type === "ReservationCancelled" ? "cancelled" : "expired");
@@ -153,7 +154,9 @@ export class Ledger {
         if (h.quantity !== d.quantity) bad(`order of ${d.quantity} for a hold of ${h.quantity}`);
         if (env.occurredAt >= h.expiresAt) bad(`checkout at or after the hold's deadline ${h.expiresAt}`);
         if (d.amountCents !== this.priceCents * d.quantity || d.currency !== this.currency)
-          bad(`order amount ${d.amountCents} ${d.currency}, expected ${this.priceCents * d.quantity} ${this.currency}`);
+          bad(
+            `order amount ${d.amountCents} ${d.currency}, expected ${this.priceCents * d.quantity} ${this.currency}`,
+          );
         h.status = "ordered";
         this.orders.set(d.orderId, {
           reservationId: d.reservationId,
@@ -182,7 +185,8 @@ export class Ledger {
           o.status = "unresolved";
           break;
         }
-        if (event.data.quantity !== o.quantity) bad(`${event.type} of ${event.data.quantity}, the order is ${o.quantity}`);
+        if (event.data.quantity !== o.quantity)
+          bad(`${event.type} of ${event.data.quantity}, the order is ${o.quantity}`);
         const h = this.holds.get(o.reservationId);
         this.held -= o.quantity;
         if (event.type === "PaymentSucceeded") {
@@ -199,12 +203,14 @@ export class Ledger {
       default:
         return absurd(event);
     }
-    if (this.held + this.sold > this.stock)
+    const excess = this.held + this.sold - this.stock;
+    if (excess > this.oversoldBy)
       issues.push({
         revision: r,
         rule: "invariant/oversold",
         message: `held ${this.held} + sold ${this.sold} exceeds stock ${this.stock}`,
       });
+    this.oversoldBy = Math.max(0, excess);
     if (this.held < 0 || this.sold < 0) bad(`negative figures: held ${this.held}, sold ${this.sold}`);
     return issues;
   }

@@ -54,7 +54,10 @@ export const buildProof = async (
   if (E.isLeft(r)) return r;
   const first = r.right.violations[0];
   if (first !== undefined)
-    return E.left({ _tag: "ChainBroken", message: `revision ${first.revision}: ${first.rule}: ${first.message}` });
+    return E.left({
+      _tag: "ChainBroken",
+      message: `revision ${first.revision}: ${first.rule}: ${first.message}`,
+    });
   if (r.right.hashAt !== checkpoint.hash)
     return E.left({
       _tag: "CheckpointDiverged",
@@ -65,7 +68,12 @@ export const buildProof = async (
       _tag: "ReservationNotFound",
       message: `no event of reservation ${reservationId} in ${checkpoint.streamId} up to revision ${checkpoint.revision}`,
     });
-  return E.right({ format: PROOF_FORMAT, reservationId, checkpoint, path: path as unknown as Array<Record<string, unknown>> });
+  return E.right({
+    format: PROOF_FORMAT,
+    reservationId,
+    checkpoint,
+    path: path as unknown as Array<Record<string, unknown>>,
+  });
 };
 
 export interface ProofFacts {
@@ -73,7 +81,11 @@ export interface ProofFacts {
   readonly reservationId: string;
   readonly checkpointRevision: number;
   /** The reservation's events, proven to be in the signed chain. */
-  readonly events: ReadonlyArray<{ readonly revision: number; readonly occurredAt: string; readonly event: SkuEvent }>;
+  readonly events: ReadonlyArray<{
+    readonly revision: number;
+    readonly occurredAt: string;
+    readonly event: SkuEvent;
+  }>;
 }
 
 /**
@@ -93,7 +105,10 @@ export const checkProof = (raw: unknown, publicPem: string): E.Either<string, Pr
   const envelopes: EventEnvelope[] = [];
   for (const [i, p] of path.entries()) {
     const env = decodeEnvelope(p);
-    if (E.isLeft(env)) return E.left(`path[${i}] is not an event envelope: ${"message" in env.left ? env.left.message : env.left._tag}`);
+    if (E.isLeft(env))
+      return E.left(
+        `path[${i}] is not an event envelope: ${"message" in env.left ? env.left.message : env.left._tag}`,
+      );
     envelopes.push(env.right);
   }
   const head = envelopes[0]!;
@@ -104,8 +119,10 @@ export const checkProof = (raw: unknown, publicPem: string): E.Either<string, Pr
     if (E.isLeft(r)) return E.left(`revision ${r.left.revision}: ${r.left.kind}: ${r.left.message}`);
   }
   const last = envelopes[envelopes.length - 1]!;
-  if (last.revision !== cp.revision) return E.left(`the path ends at revision ${last.revision}, the checkpoint is at ${cp.revision}`);
-  if (last.hash !== cp.hash) return E.left(`the path ends at hash ${last.hash}, the checkpoint signed ${cp.hash}`);
+  if (last.revision !== cp.revision)
+    return E.left(`the path ends at revision ${last.revision}, the checkpoint is at ${cp.revision}`);
+  if (last.hash !== cp.hash)
+    return E.left(`the path ends at hash ${last.hash}, the checkpoint signed ${cp.hash}`);
   const events: Array<ProofFacts["events"][number]> = [];
   for (const e of envelopes) {
     if (!mentions(e, reservationId)) continue;

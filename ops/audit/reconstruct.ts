@@ -10,13 +10,15 @@ import type { DecodedEvent, SkuCommandBody } from "../../event-schemas/index.ts"
 export const reconstructCommand = (group: ReadonlyArray<DecodedEvent>): E.Either<string, SkuCommandBody> => {
   let i = 0;
   while (i < group.length && group[i]!.event.type === "ReservationExpired") i += 1;
-  const rest = group.slice(i);
-  if (rest.length === 0) return E.right({ type: "ExpireHolds" });
-  if (rest.length > 1)
+  if (i === group.length) return E.right({ type: "ExpireHolds" });
+  if (group.length - i > 1)
     return E.left(
-      `one command recorded ${rest.length} decisions (${rest.map((d) => d.event.type).join(", ")}); a command decides at most one, after its expiries`,
+      `one command recorded ${group.length - i} decisions (${group
+        .slice(i)
+        .map((d) => d.event.type)
+        .join(", ")}); a command decides at most one, after its expiries`,
     );
-  const event = rest[0]!.event;
+  const event = group[i]!.event;
   switch (event.type) {
     case "SkuListed":
       return E.right({ type: "ListSku", ...event.data });
@@ -34,7 +36,11 @@ export const reconstructCommand = (group: ReadonlyArray<DecodedEvent>): E.Either
         allowPartial: event.data.allowPartial,
       });
     case "ReservationCancelled":
-      return E.right({ type: "CancelReservation", reservationId: event.data.reservationId, userId: event.data.userId });
+      return E.right({
+        type: "CancelReservation",
+        reservationId: event.data.reservationId,
+        userId: event.data.userId,
+      });
     case "OrderPlaced":
       return E.right({
         type: "PlaceOrder",
@@ -44,11 +50,19 @@ export const reconstructCommand = (group: ReadonlyArray<DecodedEvent>): E.Either
         paymentToken: event.data.paymentToken,
       });
     case "PaymentSucceeded":
-      return E.right({ type: "RecordPaymentSucceeded", orderId: event.data.orderId, paymentId: event.data.paymentId });
+      return E.right({
+        type: "RecordPaymentSucceeded",
+        orderId: event.data.orderId,
+        paymentId: event.data.paymentId,
+      });
     case "PaymentFailed":
       return E.right({ type: "RecordPaymentFailed", orderId: event.data.orderId, reason: event.data.reason });
     case "PaymentUnresolved":
-      return E.right({ type: "RecordPaymentUnresolved", orderId: event.data.orderId, reason: event.data.reason });
+      return E.right({
+        type: "RecordPaymentUnresolved",
+        orderId: event.data.orderId,
+        reason: event.data.reason,
+      });
     case "ReservationExpired":
       return E.left("unreachable: expiries are skipped above");
     default:

@@ -105,7 +105,8 @@ export const replayTo = async (
           more = false;
           break;
         }
-        for (const i of walker.push(env)) if (chainViolations.length < 20) chainViolations.push({ streamId, ...i });
+        for (const i of walker.push(env))
+          if (chainViolations.length < 20) chainViolations.push({ streamId, ...i });
         const d = decodeEvent(env);
         if (E.isLeft(d)) {
           undecodable = { _tag: "Undecodable", revision: env.revision, message: d.left._tag };

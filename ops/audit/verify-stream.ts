@@ -1,5 +1,10 @@
 import * as E from "fp-ts/lib/Either.js";
-import { type ChainTip, type DecodedEvent, decodeEvent, type EventEnvelope } from "../../event-schemas/index.ts";
+import {
+  type ChainTip,
+  type DecodedEvent,
+  decodeEvent,
+  type EventEnvelope,
+} from "../../event-schemas/index.ts";
 import { chainWalker } from "./chain-walk.ts";
 import { DecisionReplay } from "./decision-replay.ts";
 import { FairnessCheck } from "./fairness.ts";
@@ -13,7 +18,7 @@ export interface StreamReport {
   readonly events: number;
   /** The last in-order event's revision and hash. */
   readonly tip: ChainTip | null;
-  /** The first `maxViolations` violations, in the order found. */
+  /** The first `maxViolations` violations of each rule, in revision order. */
   readonly violations: ReadonlyArray<Violation>;
   readonly violationCount: number;
   readonly byRule: Readonly<Partial<Record<Rule, number>>>;
@@ -59,7 +64,8 @@ export const streamVerifier = (streamId: string, opts: StreamVerifierOptions = {
     for (const i of issues) {
       count += 1;
       byRule[i.rule] = (byRule[i.rule] ?? 0) + 1;
-      if (violations.length < max) violations.push({ streamId, ...i });
+      // A cap per rule, so a flood of one kind cannot hide the first of another.
+      if ((byRule[i.rule] ?? 0) <= max) violations.push({ streamId, ...i });
     }
   };
 
@@ -86,7 +92,9 @@ export const streamVerifier = (streamId: string, opts: StreamVerifierOptions = {
   const semantic = (env: EventEnvelope) => {
     const d = decodeEvent(env);
     if (E.isLeft(d)) {
-      report([{ revision: env.revision, rule: "decode/invalid-event", message: describeDecodeError(d.left) }]);
+      report([
+        { revision: env.revision, rule: "decode/invalid-event", message: describeDecodeError(d.left) },
+      ]);
       stop(env.revision);
       return;
     }
@@ -131,7 +139,8 @@ export const streamVerifier = (streamId: string, opts: StreamVerifierOptions = {
         streamId,
         events,
         tip: chain.tip(),
-        violations,
+        // Replay reports a batch late; a reader wants them in stream order.
+        violations: [...violations].sort((a, b) => a.revision - b.revision),
         violationCount: count,
         byRule,
         semanticChecksStoppedAt: stoppedAt,
@@ -140,7 +149,9 @@ export const streamVerifier = (streamId: string, opts: StreamVerifierOptions = {
   };
 };
 
-const describeDecodeError = (e: ReturnType<typeof decodeEvent> extends E.Either<infer L, unknown> ? L : never) => {
+const describeDecodeError = (
+  e: ReturnType<typeof decodeEvent> extends E.Either<infer L, unknown> ? L : never,
+) => {
   switch (e._tag) {
     case "InvalidEnvelope":
       return `envelope: ${e.message}`;

@@ -13,7 +13,12 @@
  */
 import { loadavg } from "node:os";
 import * as E from "fp-ts/lib/Either.js";
-import { chainVerifier, type DecodedEvent, decodeEvent, type EventEnvelope } from "../../event-schemas/index.ts";
+import {
+  chainVerifier,
+  type DecodedEvent,
+  decodeEvent,
+  type EventEnvelope,
+} from "../../event-schemas/index.ts";
 import { makeMemoryEventStore } from "../../infra/event-store/memory.ts";
 import { chainWalker } from "../audit/chain-walk.ts";
 import { DecisionReplay } from "../audit/decision-replay.ts";
@@ -47,7 +52,11 @@ const groups: DecodedEvent[][] = [];
 for (const d of decoded) {
   const last = groups[groups.length - 1];
   const head = last?.[0]?.envelope;
-  if (head !== undefined && head.requestId === d.envelope.requestId && head.queuePosition === d.envelope.queuePosition)
+  if (
+    head !== undefined &&
+    head.requestId === d.envelope.requestId &&
+    head.queuePosition === d.envelope.queuePosition
+  )
     last!.push(d);
   else groups.push([d]);
 }
@@ -56,17 +65,24 @@ console.log(
 );
 console.log(`  ${[...counts].map(([k, v]) => `${k} ${v}`).join(", ")}`);
 
+// The machine is shared: wall time includes waiting for a core, so CPU time (this process's user +
+// system time; the work is single-threaded) is reported beside it and used for the goals.
 const measure = (name: string, run: () => number) => {
-  let best = 0;
+  let bestWall = 0;
+  let bestCpu = 0;
   for (let i = 0; i < 3; i++) {
     const t = performance.now();
+    const c = process.cpuUsage();
     const problems = run();
-    const s = (performance.now() - t) / 1000;
+    const cpu = process.cpuUsage(c);
+    const wall = (performance.now() - t) / 1000;
     if (problems !== 0) throw new Error(`${name}: ${problems} violations on a clean sale`);
-    best = Math.max(best, envelopes.length / s);
+    bestWall = Math.max(bestWall, envelopes.length / wall);
+    bestCpu = Math.max(bestCpu, envelopes.length / ((cpu.user + cpu.system) / 1e6));
   }
-  console.log(`${name.padEnd(52)} ${Math.round(best).toLocaleString().padStart(10)} events/s`);
-  return best;
+  const f = (x: number) => Math.round(x).toLocaleString().padStart(10);
+  console.log(`${name.padEnd(52)} ${f(bestCpu)} events/cpu-s ${f(bestWall)} events/wall-s`);
+  return bestCpu;
 };
 
 measure("chain, reference chainVerifier (canonicalize)", () => {
@@ -116,7 +132,7 @@ const verify = measure("VERIFY: hash + link + decode + invariants + fairness", (
 const replay = measure("DECISION REPLAY (pre-decoded, grouped)", () => {
   const r = new DecisionReplay();
   let bad = 0;
-  for (const g of groups) bad += r.group(g).length;
+  for (let i = 0; i < groups.length; i += 256) bad += r.groups(groups.slice(i, i + 256)).length;
   return bad;
 });
 measure("everything (streamVerifier, as audit verify runs)", () => {

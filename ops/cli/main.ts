@@ -11,7 +11,9 @@ import { registerToken } from "./commands/token.ts";
 // Each command group lives in its own file under commands/ and registers itself here.
 const program = new Command()
   .name("holdfast")
-  .description("holdfast: event-sourced flash-sale engine (stack, serve, audit, replay, projections, subscribe)")
+  .description(
+    "holdfast: event-sourced flash-sale engine (stack, serve, audit, replay, projections, subscribe)",
+  )
   .showHelpAfterError();
 
 for (const register of [

@@ -37,14 +37,23 @@ export const swapAvailabilityGeneration = async (
   gen: string,
 ): Promise<{ readonly _tag: "Swapped"; readonly previous: string | null } | { readonly _tag: "Behind" }> => {
   const keys = availabilityKeys(namespace);
-  const r = (await evalScript(redis, SWAP, [keys.pointer, keys.checkpoint(gen)], [gen, `${namespace}av:`])) as [string, string];
+  const r = (await evalScript(
+    redis,
+    SWAP,
+    [keys.pointer, keys.checkpoint(gen)],
+    [gen, `${namespace}av:`],
+  )) as [string, string];
   if (r[0] === "behind") return { _tag: "Behind" };
   const previous = r[1] === "" ? null : r[1];
   if (previous !== null) await dropAvailabilityGeneration(redis, namespace, previous);
   return { _tag: "Swapped", previous };
 };
 
-export const dropAvailabilityGeneration = async (redis: Redis, namespace: string, gen: string): Promise<void> => {
+export const dropAvailabilityGeneration = async (
+  redis: Redis,
+  namespace: string,
+  gen: string,
+): Promise<void> => {
   const prefix = availabilityKeys(namespace).generationPrefix(gen);
   let cursor = "0";
   do {

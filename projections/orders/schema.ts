@@ -88,9 +88,10 @@ export const ensureLiveOrders = (pool: Pool): Promise<string> =>
     return gen;
   });
 
-/** A new, empty generation beside the live one (for a rebuild). */
-export const createOrdersGeneration = (pool: Pool): Promise<string> =>
-  withDdlLock(pool, async (c) => {
+/** A new, empty generation beside the live one (for a rebuild; the live one is created first if missing). */
+export const createOrdersGeneration = async (pool: Pool): Promise<string> => {
+  await ensureLiveOrders(pool);
+  return withDdlLock(pool, async (c) => {
     await c.query(META_DDL);
     const gen = String(
       (await c.query<{ n: string }>("SELECT nextval('hf_projection.generation_seq') AS n")).rows[0]!.n,
@@ -98,6 +99,7 @@ export const createOrdersGeneration = (pool: Pool): Promise<string> =>
     await c.query(generationDdl(generationSchema(gen)));
     return gen;
   });
+};
 
 export type SwapResult =
   | { readonly _tag: "Swapped"; readonly previous: string }

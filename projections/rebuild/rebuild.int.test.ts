@@ -19,7 +19,16 @@ import { memoryStatusSink } from "../runtime/status.ts";
 import { testElasticsearch } from "../testing/elasticsearch.ts";
 import { testDatabase } from "../testing/postgres.ts";
 import { testRedis } from "../testing/redis.ts";
-import { cancelled, eventually, listed, orderPlaced, paid, placed, type SkuScenario, skuScenario } from "../testing/scenario.ts";
+import {
+  cancelled,
+  eventually,
+  listed,
+  orderPlaced,
+  paid,
+  placed,
+  type SkuScenario,
+  skuScenario,
+} from "../testing/scenario.ts";
 import { rebuildProjection } from "./rebuild.ts";
 import { availabilityTarget, ordersTarget, productsTarget } from "./targets.ts";
 
@@ -84,7 +93,11 @@ const rebuildUnderLoad = async (
   let failedReads = 0;
   let reads = 0;
   const writer = (async () => {
-    for (let i = 1000; writing; i++) await writeSome(i);
+    for (let i = 1000; writing; i++) {
+      await writeSome(i);
+      // The in-memory store answers in microtasks: yield so timers and I/O run too.
+      await new Promise((r) => setTimeout(r, 1));
+    }
   })();
   const reader = (async () => {
     while (writing) {
@@ -102,7 +115,8 @@ const rebuildUnderLoad = async (
 beforeAll(async () => {
   store = makeMemoryEventStore({ pollIntervalMs: 5 });
   skus = Array.from({ length: SKUS }, (_, i) => skuScenario(store, `rb-${i}`));
-  for (const [i, s] of skus.entries()) await s.append(listed(s.skuId, { stock: 100_000, name: `Rebuild item ${i}` }));
+  for (const [i, s] of skus.entries())
+    await s.append(listed(s.skuId, { stock: 100_000, name: `Rebuild item ${i}` }));
   for (let i = 0; i < 400; i++) await writeSome(i);
 });
 afterAll(async () => {
@@ -124,20 +138,35 @@ describe("rebuild beside the live generation, then swap", () => {
 
   it("Redis availability: equal to a from-scratch build, reads never fail", async () => {
     const running = runLive(availabilityProjection(t.redis, { namespace: t.namespace }));
-    await eventually(async () => ((await readAvailability(t.redis, "rb-7", { namespace: t.namespace })) ? true : undefined));
-    const { result, failedReads, reads } = await rebuildUnderLoad(availabilityTarget(t.redis, t.namespace), async () => {
-      const a = await readAvailability(t.redis, `rb-${reads % SKUS}`, { namespace: t.namespace });
-      return a !== null && a.total === 100_000;
-    });
+    await eventually(async () =>
+      (await readAvailability(t.redis, "rb-7", { namespace: t.namespace })) ? true : undefined,
+    );
+    let n = 0;
+    const { result, failedReads, reads } = await rebuildUnderLoad(
+      availabilityTarget(t.redis, t.namespace),
+      async () => {
+        n += 1;
+        const a = await readAvailability(t.redis, `rb-${n % SKUS}`, { namespace: t.namespace });
+        return a !== null && a.total === 100_000;
+      },
+    );
     expect(result).toMatchObject({ _tag: "Swapped", previous: "1" });
     expect(failedReads).toBe(0);
     expect(reads).toBeGreaterThan(0);
     await fromScratch(availabilityProjection(scratch.redis, { namespace: scratch.namespace }));
-    const expected = await Promise.all(skus.map((s) => readAvailability(scratch.redis, s.skuId, { namespace: scratch.namespace })));
-    await eventually(async () => {
-      const now = await Promise.all(skus.map((s) => readAvailability(t.redis, s.skuId, { namespace: t.namespace })));
-      return JSON.stringify(now) === JSON.stringify(expected) ? true : undefined;
-    }, 20_000, "live view equal to the from-scratch build");
+    const expected = await Promise.all(
+      skus.map((s) => readAvailability(scratch.redis, s.skuId, { namespace: scratch.namespace })),
+    );
+    await eventually(
+      async () => {
+        const now = await Promise.all(
+          skus.map((s) => readAvailability(t.redis, s.skuId, { namespace: t.namespace })),
+        );
+        return JSON.stringify(now) === JSON.stringify(expected) ? true : undefined;
+      },
+      20_000,
+      "live view equal to the from-scratch build",
+    );
     for (const id of reservations.slice(-20))
       expect(await readReservation(t.redis, id, { namespace: t.namespace })).toEqual(
         await readReservation(scratch.redis, id, { namespace: scratch.namespace }),
@@ -162,14 +191,27 @@ describe("rebuild PostgreSQL orders", () => {
   });
 
   const dump = async (pool: typeof db.pool) => ({
-    r: (await pool.query("SELECT reservation_id, sku_id, user_id, quantity, status, order_id, revision FROM hf_orders.reservations ORDER BY 1")).rows,
-    o: (await pool.query("SELECT order_id, sku_id, user_id, amount_cents, status, revision FROM hf_orders.orders ORDER BY 1")).rows,
+    r: (
+      await pool.query(
+        "SELECT reservation_id, sku_id, user_id, quantity, status, order_id, revision FROM hf_orders.reservations ORDER BY 1",
+      )
+    ).rows,
+    o: (
+      await pool.query(
+        "SELECT order_id, sku_id, user_id, amount_cents, status, revision FROM hf_orders.orders ORDER BY 1",
+      )
+    ).rows,
     s: (await pool.query("SELECT * FROM hf_orders.sku_sales ORDER BY 1")).rows,
   });
 
   it("equal to a from-scratch build, reads never fail, old schema dropped", async () => {
     const running = runLive(ordersProjection(db.pool));
-    await eventually(async () => ((await db.pool.query("SELECT 1 FROM hf_orders.sku_sales LIMIT 1").catch(() => ({ rowCount: 0 }))).rowCount ? true : undefined));
+    await eventually(async () =>
+      (await db.pool.query("SELECT 1 FROM hf_orders.sku_sales LIMIT 1").catch(() => ({ rowCount: 0 })))
+        .rowCount
+        ? true
+        : undefined,
+    );
     const { result, failedReads } = await rebuildUnderLoad(ordersTarget(db.pool), async () => {
       const r = await db.pool.query("SELECT count(*)::int AS n FROM hf_orders.sku_sales");
       return r.rows[0].n === SKUS;
@@ -178,9 +220,16 @@ describe("rebuild PostgreSQL orders", () => {
     expect(failedReads).toBe(0);
     await fromScratch(ordersProjection(scratch.pool));
     const expected = await dump(scratch.pool);
-    await eventually(async () => (JSON.stringify(await dump(db.pool)) === JSON.stringify(expected) ? true : undefined), 20_000);
-    const schemas = await db.pool.query("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'hf_orders_g%' ORDER BY 1");
-    expect(schemas.rows.map((r) => r.nspname)).toEqual([`hf_orders_g${(result as { generation: string }).generation}`]);
+    await eventually(
+      async () => (JSON.stringify(await dump(db.pool)) === JSON.stringify(expected) ? true : undefined),
+      20_000,
+    );
+    const schemas = await db.pool.query(
+      "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'hf_orders_g%' ORDER BY 1",
+    );
+    expect(schemas.rows.map((r) => r.nspname)).toEqual([
+      `hf_orders_g${(result as { generation: string }).generation}`,
+    ]);
     await running.stop();
   });
 });
@@ -213,9 +262,17 @@ describe("rebuild Elasticsearch products", () => {
     await t.es.indices.create({ index: productIndices(`${t.prefix}scratch-`).generation("1") });
     await fromScratch(scratch);
     const docs = async (index: string) =>
-      (await t.es.mget({ index, ids: skus.map((s) => s.skuId) })).docs.map((d) => ("_source" in d ? d._source : null));
+      (await t.es.mget({ index, ids: skus.map((s) => s.skuId) })).docs.map((d) =>
+        "_source" in d ? d._source : null,
+      );
     const expected = await docs(productIndices(`${t.prefix}scratch-`).generation("1"));
-    await eventually(async () => (JSON.stringify(await docs(productIndices(t.prefix).generation(gen))) === JSON.stringify(expected) ? true : undefined), 20_000);
+    await eventually(
+      async () =>
+        JSON.stringify(await docs(productIndices(t.prefix).generation(gen))) === JSON.stringify(expected)
+          ? true
+          : undefined,
+      20_000,
+    );
     expect(await t.es.indices.exists({ index: productIndices(t.prefix).generation("1") })).toBe(false);
     await running.stop();
   });

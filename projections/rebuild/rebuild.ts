@@ -9,7 +9,9 @@ export interface RebuildTarget {
   createGeneration(): Promise<string>;
   projection(generation: string): Projection;
   /** Swap atomically when caught up with the live generation; drops the old one after the swap. */
-  swap(generation: string): Promise<{ readonly _tag: "Swapped"; readonly previous: string | null } | { readonly _tag: "Behind" }>;
+  swap(
+    generation: string,
+  ): Promise<{ readonly _tag: "Swapped"; readonly previous: string | null } | { readonly _tag: "Behind" }>;
   /** Remove a generation that will not be swapped in (a failed rebuild). */
   drop(generation: string): Promise<void>;
 }
@@ -23,7 +25,12 @@ export interface RebuildProgress {
 }
 
 export type RebuildResult =
-  | { readonly _tag: "Swapped"; readonly generation: string; readonly previous: string | null; readonly events: number }
+  | {
+      readonly _tag: "Swapped";
+      readonly generation: string;
+      readonly previous: string | null;
+      readonly events: number;
+    }
   | { readonly _tag: "Failed"; readonly generation: string; readonly reason: string };
 
 /**
@@ -56,7 +63,7 @@ export const rebuildProjection = async (deps: {
   // Prefetch the next batch while the current one is applied: reading and writing overlap.
   const read = (after: GlobalPosition | null) => store.readAll(after, batchSize, "sku-")();
   let next = read(position);
-  for (let attempt = 0; attempt < (deps.maxSwapAttempts ?? 50); ) {
+  for (let attempt = 0; attempt < (deps.maxSwapAttempts ?? 200); ) {
     const batch = await next;
     if (E.isLeft(batch)) return fail(`reading the log failed: ${JSON.stringify(batch.left)}`);
     if (batch.right.length > 0) {
@@ -64,16 +71,21 @@ export const rebuildProjection = async (deps: {
       next = read(last.position);
       const outcome = await applyRecorded(projection, batch.right, DEFAULT_RETRY);
       if (outcome._tag !== "Applied")
-        return fail(outcome._tag === "Parked" ? `parked at ${outcome.event.position}: ${outcome.reason}` : "superseded");
+        return fail(
+          outcome._tag === "Parked" ? `parked at ${outcome.event.position}: ${outcome.reason}` : "superseded",
+        );
       position = last.position;
       events += batch.right.length;
       deps.onProgress?.({ events, position, startHead, phase });
-      continue;
+      // A short batch means the head was reached when it was read: under steady writes the feed is never
+      // empty, so that is the moment to try the swap, not an empty read.
+      if (batch.right.length === batchSize) continue;
     }
     phase = "swapping";
     deps.onProgress?.({ events, position, startHead, phase });
     const swapped = await target.swap(generation);
-    if (swapped._tag === "Swapped") return { _tag: "Swapped", generation, previous: swapped.previous, events };
+    if (swapped._tag === "Swapped")
+      return { _tag: "Swapped", generation, previous: swapped.previous, events };
     attempt += 1;
     phase = "catching-up";
     next = read(position);

@@ -2,12 +2,22 @@ import type { Client } from "@elastic/elasticsearch";
 import type { Redis } from "ioredis";
 import type { Pool } from "pg";
 import { availabilityProjection } from "../availability/redis.ts";
-import { createAvailabilityGeneration, dropAvailabilityGeneration, swapAvailabilityGeneration } from "../availability/generations.ts";
+import {
+  createAvailabilityGeneration,
+  dropAvailabilityGeneration,
+  swapAvailabilityGeneration,
+} from "../availability/generations.ts";
 import type { RebuildableProjection } from "../names.ts";
 import { ordersProjection } from "../orders/postgres.ts";
 import { createOrdersGeneration, dropOrdersGeneration, swapOrdersGeneration } from "../orders/schema.ts";
 import { productsProjection } from "../products/elasticsearch.ts";
-import { createProductIndex, ensureLiveProducts, nextProductGeneration, productIndices, swapProductGeneration } from "../products/indices.ts";
+import {
+  createProductIndex,
+  ensureLiveProducts,
+  nextProductGeneration,
+  productIndices,
+  swapProductGeneration,
+} from "../products/indices.ts";
 import type { RebuildTarget } from "./rebuild.ts";
 
 export const availabilityTarget = (redis: Redis, namespace: string): RebuildTarget => ({
@@ -51,7 +61,13 @@ export const productsTarget = (es: Client, prefix: string): RebuildTarget => ({
 
 export const rebuildTarget = (
   name: RebuildableProjection,
-  deps: { readonly redis: Redis; readonly pool: Pool; readonly es: Client; readonly redisNamespace: string; readonly searchPrefix: string },
+  deps: {
+    readonly redis: Redis;
+    readonly pool: Pool;
+    readonly es: Client;
+    readonly redisNamespace: string;
+    readonly searchPrefix: string;
+  },
 ): RebuildTarget => {
   switch (name) {
     case "availability":

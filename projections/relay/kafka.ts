@@ -4,7 +4,12 @@ import type { Producer } from "kafkajs";
 import type { Pool } from "pg";
 import { integrationMessage } from "../../infra/kafka/integration-topic.ts";
 import { withDdlLock } from "../orders/schema.ts";
-import { type ProjectedEvent, type Projection, type ProjectionError, projectionFailed } from "../runtime/projection.ts";
+import {
+  type ProjectedEvent,
+  type Projection,
+  type ProjectionError,
+  projectionFailed,
+} from "../runtime/projection.ts";
 
 const tryP = <A>(f: () => Promise<A>): TE.TaskEither<ProjectionError, A> => TE.tryCatch(f, projectionFailed);
 
@@ -57,7 +62,11 @@ export const relayProjection = (deps: {
         await ensure();
         const fresh = events.filter((e) => e.envelope.revision > (sent.get(e.envelope.streamId) ?? -1));
         if (fresh.length > 0) {
-          await deps.producer.send({ topic: deps.topic, acks: -1, messages: fresh.map((e) => integrationMessage(e.envelope)) });
+          await deps.producer.send({
+            topic: deps.topic,
+            acks: -1,
+            messages: fresh.map((e) => integrationMessage(e.envelope)),
+          });
           for (const e of fresh) sent.set(e.envelope.streamId, e.envelope.revision);
         }
         await deps.pool.query(

@@ -7,7 +7,12 @@ export type LinkVerdict =
   | { readonly _tag: "Linked"; readonly envelope: EventEnvelope; readonly firstSeen: boolean }
   /** Seen before (at-least-once delivery): same stream and revision with the same hash. */
   | { readonly _tag: "Duplicate"; readonly envelope: EventEnvelope }
-  | { readonly _tag: "Broken"; readonly streamId: string; readonly revision: number | null; readonly reason: string };
+  | {
+      readonly _tag: "Broken";
+      readonly streamId: string;
+      readonly revision: number | null;
+      readonly reason: string;
+    };
 
 /**
  * Checks the hash chain message by message, in constant memory per stream: the value must decode as an
@@ -22,13 +27,28 @@ export const linkChecker = (opts: { readonly fromEarliest: boolean }) => {
     try {
       raw = JSON.parse(value);
     } catch {
-      return { _tag: "Broken", streamId: headers.ce_subject ?? "?", revision: null, reason: "value is not JSON" };
+      return {
+        _tag: "Broken",
+        streamId: headers.ce_subject ?? "?",
+        revision: null,
+        reason: "value is not JSON",
+      };
     }
     const d = decodeEnvelope(raw);
     if (E.isLeft(d))
-      return { _tag: "Broken", streamId: headers.ce_subject ?? "?", revision: null, reason: `not an envelope: ${JSON.stringify(d.left)}` };
+      return {
+        _tag: "Broken",
+        streamId: headers.ce_subject ?? "?",
+        revision: null,
+        reason: `not an envelope: ${JSON.stringify(d.left)}`,
+      };
     const e = d.right;
-    const broken = (reason: string): LinkVerdict => ({ _tag: "Broken", streamId: e.streamId, revision: e.revision, reason });
+    const broken = (reason: string): LinkVerdict => ({
+      _tag: "Broken",
+      streamId: e.streamId,
+      revision: e.revision,
+      reason,
+    });
     if (hashEvent(e.prevHash, e) !== e.hash) return broken("hash does not match the envelope");
     if (
       headers.ce_id !== e.eventId ||

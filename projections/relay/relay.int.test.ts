@@ -57,9 +57,18 @@ describe("integration relay + subscribe", () => {
       batchSize: 2,
     });
     const verdicts: LinkVerdict[] = [];
-    const tail = await tailIntegrationTopic({ kafka, topic, from: "earliest", onVerdict: (v) => verdicts.push(v) });
+    const tail = await tailIntegrationTopic({
+      kafka,
+      topic,
+      from: "earliest",
+      onVerdict: (v) => verdicts.push(v),
+    });
     try {
-      await eventually(async () => (verdicts.length >= written.length ? true : undefined), 30_000, "all events");
+      await eventually(
+        async () => (verdicts.length >= written.length ? true : undefined),
+        30_000,
+        "all events",
+      );
       expect(verdicts.every((v) => v._tag === "Linked")).toBe(true);
       const seen = verdicts.flatMap((v) => (v._tag === "Linked" ? [v.envelope] : []));
       expect(seen.map((e) => e.eventId).sort()).toEqual(written.map((e) => e.eventId).sort());
@@ -69,7 +78,9 @@ describe("integration relay + subscribe", () => {
         );
       // The checkpoint went with the broker's acknowledgement: a restart would resume after the last event.
       await eventually(async () => {
-        const r = await db.pool.query("SELECT position::text FROM hf_projection.checkpoint WHERE name = $1", [`relay:${topic}`]);
+        const r = await db.pool.query("SELECT position::text FROM hf_projection.checkpoint WHERE name = $1", [
+          `relay:${topic}`,
+        ]);
         return r.rows[0]?.position === "5" ? true : undefined;
       });
     } finally {

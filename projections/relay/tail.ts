@@ -17,7 +17,10 @@ export interface TailOptions {
  * consumers) and check each message's hash link. Resolves with a `stop` once the consumer runs.
  */
 export const tailIntegrationTopic = async (opts: TailOptions) => {
-  const consumer = opts.kafka.consumer({ groupId: `holdfast-subscribe-${randomUUID()}`, retry: { retries: 5 } });
+  const consumer = opts.kafka.consumer({
+    groupId: `holdfast-subscribe-${randomUUID()}`,
+    retry: { retries: 5 },
+  });
   await consumer.connect();
   await consumer.subscribe({ topic: opts.topic, fromBeginning: opts.from === "earliest" });
   const check = linkChecker({ fromEarliest: opts.from === "earliest" });

@@ -1,5 +1,5 @@
 import * as E from "fp-ts/lib/Either.js";
-import { decodeEvent } from "../../event-schemas/index.ts";
+import { upcastEvent } from "../../event-schemas/index.ts";
 import type { RecordedEvent } from "../../infra/event-store/port.ts";
 import type { ProjectedEvent, Projection, ProjectionError } from "./projection.ts";
 
@@ -62,15 +62,14 @@ export const applyRecorded = async (
   const decoded: ProjectedEvent[] = [];
   let poison: { event: RecordedEvent; reason: string } | null = null;
   for (const r of recorded) {
-    const d = decodeEvent(r.envelope);
+    // The store hands over decoded (and hash-verified) envelopes; only the data is lifted to the current
+    // schema version here.
+    const d = upcastEvent(r.envelope.type, r.envelope.schemaVersion, r.envelope.data);
     if (E.isLeft(d)) {
-      poison = {
-        event: r,
-        reason: `undecodable event: ${d.left._tag}: ${"message" in d.left ? d.left.message : ""}`,
-      };
+      poison = { event: r, reason: `undecodable event: ${JSON.stringify(d.left)}` };
       break;
     }
-    decoded.push({ envelope: d.right.envelope, event: d.right.event, position: r.position });
+    decoded.push({ envelope: r.envelope, event: d.right, position: r.position });
   }
   let applied = 0;
   if (decoded.length > 0) {

@@ -66,7 +66,9 @@ export const runSale = async (store: EventStore, opts: SaleOptions = {}): Promis
   let entry: SkuEntry = { skuId, state: initialState, tip: null, lastQueuePosition: -1, outcomes: new Map() };
 
   // Plain strings in, branded ids out: the fixture's ids are valid by construction.
-  const queued = (command: { readonly type: SkuCommandBody["type"] } & Record<string, unknown>): QueuedItem => {
+  const queued = (
+    command: { readonly type: SkuCommandBody["type"] } & Record<string, unknown>,
+  ): QueuedItem => {
     const requestId = fixtureUuid(0xa, ++ids);
     return {
       queued: {
@@ -127,7 +129,13 @@ export const runSale = async (store: EventStore, opts: SaleOptions = {}): Promis
         const userId = pick(shoppers);
         placed.push({ reservationId, userId });
         items.push(
-          queued({ type: "PlaceReservation", reservationId, userId, quantity: 1 + Math.floor(rnd() * 3), allowPartial: rnd() < 0.4 }),
+          queued({
+            type: "PlaceReservation",
+            reservationId,
+            userId,
+            quantity: 1 + Math.floor(rnd() * 3),
+            allowPartial: rnd() < 0.4,
+          }),
         );
       } else if (roll < 0.7) {
         const h = pick(live);
@@ -137,7 +145,13 @@ export const runSale = async (store: EventStore, opts: SaleOptions = {}): Promis
         const orderId = fixtureUuid(0xc, ++ids);
         orders.push(orderId);
         items.push(
-          queued({ type: "PlaceOrder", orderId, reservationId: h.reservationId, userId: h.userId, paymentToken: `tok-${ids}` }),
+          queued({
+            type: "PlaceOrder",
+            orderId,
+            reservationId: h.reservationId,
+            userId: h.userId,
+            paymentToken: `tok-${ids}`,
+          }),
         );
       } else if (pending.length > 0) {
         const orderId = pick(pending);

@@ -39,11 +39,10 @@ export class Tamper {
   }
 
   async setText(revision: number, text: string): Promise<void> {
-    await this.client.query("update event_store.events set data = $3 where stream_id = $1 and revision = $2", [
-      this.streamId,
-      revision,
-      text,
-    ]);
+    await this.client.query(
+      "update event_store.events set data = $3 where stream_id = $1 and revision = $2",
+      [this.streamId, revision, text],
+    );
   }
 
   /** Change one byte of the stored text, at the first occurrence of `from` (one character) after `after`. */

@@ -48,7 +48,11 @@ const verifyAll = (opts: { sku?: string; json?: boolean; pageSize?: string }) =>
       },
     });
     if (E.isLeft(r))
-      throw new CannotRun(r.left._tag === "NoSuchStream" ? `no events in stream ${r.left.streamId}` : describeStoreError(r.left));
+      throw new CannotRun(
+        r.left._tag === "NoSuchStream"
+          ? `no events in stream ${r.left.streamId}`
+          : describeStoreError(r.left),
+      );
     out(opts.json ? JSON.stringify(r.right, null, 2) : formatAuditReport(r.right));
     return r.right.ok ? EXIT_CLEAN : EXIT_VIOLATION;
   });
@@ -58,7 +62,8 @@ const verifyAgainst = (opts: { checkpoint: string; pubkey?: string; json?: boole
   withStore(async (store) => {
     const cp = await loadCheckpoint(opts.checkpoint);
     const signature: Violation[] = [];
-    if (opts.pubkey === undefined) note("note: no --pubkey given, so the checkpoint's signature is NOT checked");
+    if (opts.pubkey === undefined)
+      note("note: no --pubkey given, so the checkpoint's signature is NOT checked");
     else {
       const valid = checkpointSignatureValid(cp, await readText(opts.pubkey, "public key"));
       if (E.isLeft(valid)) throw new CannotRun(valid.left.message);
@@ -67,14 +72,18 @@ const verifyAgainst = (opts: { checkpoint: string; pubkey?: string; json?: boole
           streamId: cp.streamId,
           revision: cp.revision,
           rule: "checkpoint/signature",
-          message: "the checkpoint's signature does not verify under this public key (forged or altered checkpoint)",
+          message:
+            "the checkpoint's signature does not verify under this public key (forged or altered checkpoint)",
         });
     }
     const r = await verifyCheckpoint(store, cp);
     if (E.isLeft(r)) throw new CannotRun(describeStoreError(r.left));
     const violations = [...signature, ...r.right.violations];
     const ok = violations.length === 0;
-    if (opts.json) out(JSON.stringify({ ...r.right, ok, signatureChecked: opts.pubkey !== undefined, violations }, null, 2));
+    if (opts.json)
+      out(
+        JSON.stringify({ ...r.right, ok, signatureChecked: opts.pubkey !== undefined, violations }, null, 2),
+      );
     else {
       for (const v of violations) out(formatViolation(v));
       out(
@@ -88,30 +97,39 @@ const verifyAgainst = (opts: { checkpoint: string; pubkey?: string; json?: boole
 
 export const registerAudit = (program: Command): void => {
   const audit = exitTwoOnUsageError(
-    program.command("audit").description("verify the log, sign checkpoints, prove reservations (exit 0 clean, 1 violation, 2 could not run)"),
+    program
+      .command("audit")
+      .description(
+        "verify the log, sign checkpoints, prove reservations (exit 0 clean, 1 violation, 2 could not run)",
+      ),
   );
 
   exitTwoOnUsageError(
     audit
       .command("verify")
-      .description("check every sku- stream: chain, invariants, decision replay, fairness; or, with --checkpoint, that a stream still extends a signed checkpoint")
+      .description(
+        "check every sku- stream: chain, invariants, decision replay, fairness; or, with --checkpoint, that a stream still extends a signed checkpoint",
+      )
       .option("--sku <id>", "only this SKU's stream")
       .option("--json", "machine-readable report on stdout")
       .option("--checkpoint <file>", "check the stream against this signed checkpoint instead")
       .option("--pubkey <file>", "public key (PEM) to check the checkpoint's signature with")
       .option("--page-size <n>", "events read per page (default 1000)"),
-  ).action((opts: { sku?: string; json?: boolean; checkpoint?: string; pubkey?: string; pageSize?: string }) =>
-    runAction(() =>
-      opts.checkpoint === undefined
-        ? verifyAll(opts)
-        : verifyAgainst({ ...opts, checkpoint: opts.checkpoint }),
-    ),
+  ).action(
+    (opts: { sku?: string; json?: boolean; checkpoint?: string; pubkey?: string; pageSize?: string }) =>
+      runAction(() =>
+        opts.checkpoint === undefined
+          ? verifyAll(opts)
+          : verifyAgainst({ ...opts, checkpoint: opts.checkpoint }),
+      ),
   );
 
   exitTwoOnUsageError(
     audit
       .command("keygen")
-      .description("make an Ed25519 key pair for signing checkpoints: DIR/audit-ed25519.key (private) and .pub")
+      .description(
+        "make an Ed25519 key pair for signing checkpoints: DIR/audit-ed25519.key (private) and .pub",
+      )
       .requiredOption("--out <dir>", "directory to write the PEM files to"),
   ).action((opts: { out: string }) =>
     runAction(async () => {
@@ -133,7 +151,9 @@ export const registerAudit = (program: Command): void => {
   exitTwoOnUsageError(
     audit
       .command("checkpoint")
-      .description("print a signed checkpoint {streamId, revision, hash, signedAt, signature} of a SKU's stream (after checking its chain)")
+      .description(
+        "print a signed checkpoint {streamId, revision, hash, signedAt, signature} of a SKU's stream (after checking its chain)",
+      )
       .requiredOption("--sku <id>", "the SKU")
       .requiredOption("--key <file>", "Ed25519 private key (PEM)")
       .option("--revision <n>", "checkpoint this revision instead of the tip")
@@ -155,7 +175,12 @@ export const registerAudit = (program: Command): void => {
         if (tip === null || (at !== undefined && tip.revision !== at))
           throw new CannotRun(`${streamId} has no revision ${at ?? 0}`);
         const signed = signCheckpoint(
-          { streamId, revision: tip.revision, hash: tip.hash as Checkpoint["hash"], signedAt: new Date().toISOString() as Checkpoint["signedAt"] },
+          {
+            streamId,
+            revision: tip.revision,
+            hash: tip.hash as Checkpoint["hash"],
+            signedAt: new Date().toISOString() as Checkpoint["signedAt"],
+          },
           key,
         );
         if (E.isLeft(signed)) throw new CannotRun(signed.left.message);
@@ -170,7 +195,9 @@ export const registerAudit = (program: Command): void => {
   exitTwoOnUsageError(
     audit
       .command("prove")
-      .description("print a self-contained proof bundle: a reservation's events and the hash path to a signed checkpoint")
+      .description(
+        "print a self-contained proof bundle: a reservation's events and the hash path to a signed checkpoint",
+      )
       .requiredOption("--reservation <id>", "the reservation id")
       .requiredOption("--checkpoint <file>", "a signed checkpoint of the reservation's SKU stream")
       .option("--out <file>", "write the bundle to this file instead of stdout"),
@@ -195,7 +222,9 @@ export const registerAudit = (program: Command): void => {
         if (opts.out === undefined) out(text);
         else {
           await writeFile(opts.out, `${text}\n`);
-          note(`wrote ${opts.out}: ${r.right.path.length} envelope(s) from r${(r.right.path[0] as { revision: number }).revision} to r${cp.revision}`);
+          note(
+            `wrote ${opts.out}: ${r.right.path.length} envelope(s) from r${(r.right.path[0] as { revision: number }).revision} to r${cp.revision}`,
+          );
         }
         return EXIT_CLEAN;
       }),
@@ -205,7 +234,9 @@ export const registerAudit = (program: Command): void => {
   exitTwoOnUsageError(
     audit
       .command("check-proof")
-      .description("verify a proof bundle offline (no server): hashes, links, the checkpoint's signature, the reservation's events")
+      .description(
+        "verify a proof bundle offline (no server): hashes, links, the checkpoint's signature, the reservation's events",
+      )
       .argument("<file>", "the proof bundle (JSON)")
       .requiredOption("--pubkey <file>", "the auditor's public key (PEM)")
       .option("--json", "machine-readable result"),
@@ -220,14 +251,17 @@ export const registerAudit = (program: Command): void => {
         raw = { unparsable: (e as Error).message };
       }
       const r = checkProof(raw, pem);
-      if (opts.json) out(JSON.stringify(E.isRight(r) ? { ok: true, ...r.right } : { ok: false, reason: r.left }, null, 2));
+      if (opts.json)
+        out(JSON.stringify(E.isRight(r) ? { ok: true, ...r.right } : { ok: false, reason: r.left }, null, 2));
       else if (E.isLeft(r)) out(`REJECTED: ${r.left}`);
       else {
-        out(`VALID: reservation ${r.right.reservationId} in ${r.right.streamId}, covered by the checkpoint signed at r${r.right.checkpointRevision}:`);
-        for (const e of r.right.events) out(`  r${e.revision}  ${e.occurredAt}  ${e.event.type}  ${describeEvent(e.event)}`);
+        out(
+          `VALID: reservation ${r.right.reservationId} in ${r.right.streamId}, covered by the checkpoint signed at r${r.right.checkpointRevision}:`,
+        );
+        for (const e of r.right.events)
+          out(`  r${e.revision}  ${e.occurredAt}  ${e.event.type}  ${describeEvent(e.event)}`);
       }
       return E.isRight(r) ? EXIT_CLEAN : EXIT_VIOLATION;
     }),
   );
 };
-

@@ -1,6 +1,14 @@
 import type { Command } from "commander";
 import * as E from "fp-ts/lib/Either.js";
-import { CannotRun, describeStoreError, EXIT_CLEAN, exitTwoOnUsageError, parseCount, runAction, withStore } from "../../audit/cli-support.ts";
+import {
+  CannotRun,
+  describeStoreError,
+  EXIT_CLEAN,
+  exitTwoOnUsageError,
+  parseCount,
+  runAction,
+  withStore,
+} from "../../audit/cli-support.ts";
 import { formatReplay } from "../../audit/format.ts";
 import { parseReplayPoint, replayTo } from "../../audit/replay-at.ts";
 
@@ -9,7 +17,9 @@ export const registerReplay = (program: Command): void => {
   exitTwoOnUsageError(
     program
       .command("replay")
-      .description("show a SKU's state (availability, holds, orders) at a revision or instant, and the events that led there")
+      .description(
+        "show a SKU's state (availability, holds, orders) at a revision or instant, and the events that led there",
+      )
       .requiredOption("--sku <id>", "the SKU")
       .option("--at <revision|time>", "a revision (e.g. 41) or an ISO-8601 instant (default: the end)")
       .option("--tail <n>", "list only the last N events")

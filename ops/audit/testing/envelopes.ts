@@ -1,0 +1,84 @@
+import { type EventEnvelope, type SkuEvent, sealEvents } from "../../../event-schemas/index.ts";
+import { fixtureUuid } from "./sale.ts";
+
+/** A step of a hand-written log: the event, when, and the queue position of its command. */
+export interface Step {
+  readonly event: SkuEvent;
+  readonly at?: string;
+  /** Events with the same queue position belong to one command (default: one command per event). */
+  readonly queue?: number;
+}
+
+/** Seal hand-written events into a valid chain of stream `sku-tee` (for unit tests). */
+export const sealSteps = (steps: ReadonlyArray<Step>, streamId = "sku-tee"): EventEnvelope[] =>
+  sealEvents(
+    streamId,
+    null,
+    steps.map((s, i) => {
+      const queuePosition = s.queue ?? i;
+      const requestId = fixtureUuid(0xa, queuePosition + 1);
+      return {
+        eventId: fixtureUuid(0xe, i + 1),
+        event: s.event,
+        occurredAt: s.at ?? "2026-11-21T12:00:00.000Z",
+        requestId,
+        correlationId: requestId,
+        causationId: requestId,
+        queuePosition,
+      };
+    }),
+  );
+
+export const listedEvent = (stock: number, perUserLimit = 5): SkuEvent =>
+  ({
+    type: "SkuListed",
+    data: {
+      skuId: "tee",
+      name: "Tee",
+      description: "",
+      priceCents: 1000,
+      currency: "EUR",
+      stock,
+      perUserLimit,
+      holdSeconds: 120,
+      saleStartsAt: null,
+      saleEndsAt: null,
+      tags: [],
+    },
+  }) as unknown as SkuEvent;
+
+export const rid = (n: number) => fixtureUuid(0xb, n);
+
+export const placed = (
+  n: number,
+  user: string,
+  quantity: number,
+  requested = quantity,
+  allowPartial = false,
+): SkuEvent =>
+  ({
+    type: "ReservationPlaced",
+    data: {
+      reservationId: rid(n),
+      userId: user,
+      quantityRequested: requested,
+      quantity,
+      allowPartial,
+      expiresAt: "2026-11-21T12:02:00.000Z",
+    },
+  }) as SkuEvent;
+
+export const rejected = (
+  n: number,
+  user: string,
+  requested: number,
+  reason: string,
+  allowPartial = false,
+): SkuEvent =>
+  ({
+    type: "ReservationRejected",
+    data: { reservationId: rid(n), userId: user, quantityRequested: requested, allowPartial, reason },
+  }) as SkuEvent;
+
+export const cancelled = (n: number, user: string, quantity: number): SkuEvent =>
+  ({ type: "ReservationCancelled", data: { reservationId: rid(n), userId: user, quantity } }) as SkuEvent;
