@@ -2,7 +2,7 @@ import * as E from "fp-ts/lib/Either.js";
 import pg from "pg";
 import type { CommandQueue } from "../commands/queue/port.ts";
 import { elasticsearchReady, makeElasticsearch } from "../infra/elasticsearch/client.ts";
-import { makePostgresEventStore } from "../infra/event-store/postgres/index.ts";
+import { makeEventStore } from "../infra/event-store/index.ts";
 import { ensureIntegrationTopic } from "../infra/kafka/integration-topic.ts";
 import { makeKafka } from "../infra/kafka/client.ts";
 import { makeRedis, redisReady } from "../infra/redis/client.ts";
@@ -41,10 +41,7 @@ export const projectorRole = (opts: ProjectorRoleOptions = {}): Role => ({
   start: async (ctx) => {
     const names = opts.names ?? defaultReadSideNames;
     const logger = ctx.logger.child({ role: "projector" });
-    const store = await makePostgresEventStore({
-      connectionString: ctx.config.databaseUrl,
-      applicationName: "holdfast-projector",
-    })();
+    const store = await makeEventStore(ctx.config)();
     if (E.isLeft(store)) throw new Error(`event store unavailable: ${JSON.stringify(store.left)}`);
     const pool = new pg.Pool({
       connectionString: ctx.config.databaseUrl,

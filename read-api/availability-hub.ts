@@ -47,7 +47,10 @@ export const makeAvailabilityHub = (deps: {
 
   return {
     watch: (skuId, listener) => {
-      subscribed ??= deps.subscriber.psubscribe(keys.channelPattern);
+      // A failed subscribe leaves watchers on the 1 s tick only; the next watch retries.
+      subscribed ??= deps.subscriber.psubscribe(keys.channelPattern).catch(() => {
+        subscribed = null;
+      });
       let w = watched.get(skuId);
       if (w === undefined) {
         const timer = setInterval(() => void refresh(skuId), deps.tickMs ?? 1000);

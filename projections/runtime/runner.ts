@@ -44,6 +44,13 @@ export const runProjector = (deps: RunProjectorDeps): RunningProjector => {
   let stopped = false;
   let halted = false;
   let lastHeadCheck = 0;
+  let lastOccurredAt: string | null = null;
+  // Between batches (caught up, or stalled) the lag is refreshed on a timer too, so the metric never
+  // freezes at the value seen during the last batch.
+  const lagTimer = setInterval(() => {
+    if (!stopped && !halted) void refreshLag(lastOccurredAt, true).catch(() => {});
+  }, 2000);
+  lagTimer.unref();
   let current: ProjectorStatus = {
     name,
     state: "starting",
@@ -137,6 +144,7 @@ export const runProjector = (deps: RunProjectorDeps): RunningProjector => {
         metrics.checkpoint.set({ projection: name }, Number(last.position));
         setStatus({ state: "running", checkpoint: last.position.toString(), lastError: null });
         deps.onApplied?.(last.position);
+        lastOccurredAt = last.envelope.occurredAt;
         await refreshLag(last.envelope.occurredAt, false);
         return;
       }
@@ -186,6 +194,7 @@ export const runProjector = (deps: RunProjectorDeps): RunningProjector => {
     status: () => current,
     stop: async () => {
       stopped = true;
+      clearInterval(lagTimer);
       halted = true;
       const s = sub;
       sub = null;

@@ -4,7 +4,7 @@ import * as E from "fp-ts/lib/Either.js";
 import pg from "pg";
 import { decodeConfig } from "../../../infra/config/config.ts";
 import { makeElasticsearch } from "../../../infra/elasticsearch/client.ts";
-import { makePostgresEventStore } from "../../../infra/event-store/postgres/index.ts";
+import { makeEventStore } from "../../../infra/event-store/index.ts";
 import { makeRedis } from "../../../infra/redis/client.ts";
 import { REBUILDABLE, type RebuildableProjection, readSideNamesFor } from "../../../projections/names.ts";
 import { inspectProjections } from "../../../projections/rebuild/inspect.ts";
@@ -125,16 +125,16 @@ export const registerProjections = (program: Command): void => {
       if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 50_000)
         fail("--batch-size must be 1…50000");
       const o = await open(opts.namespace);
-      const store = await makePostgresEventStore({
-        connectionString: o.config.databaseUrl,
-        applicationName: "holdfast-rebuild",
-      })();
+      const store = await makeEventStore(o.config)();
       if (E.isLeft(store)) return fail(`event store unavailable: ${JSON.stringify(store.left)}`);
       const target = rebuildTarget(name as RebuildableProjection, { ...o, ...o.names });
       const bar = new SingleBar({
         format: " {bar} {percentage}% | {events} events | {rate} events/s | ETA {eta_formatted} | {phase}",
         hideCursor: true,
         etaBuffer: 50,
+        // Outside a terminal (CI logs) print a line every 2 s instead of redrawing.
+        noTTYOutput: !process.stderr.isTTY,
+        notTTYSchedule: 2000,
       });
       // Positions are not event counts (PostgreSQL's follow transaction ids), so the bar shows progress
       // through the position range up to the head at start, in permille; the events counter is exact.

@@ -38,6 +38,23 @@ export const registerSubscribe = (program: Command): void => {
         clientId: "holdfast-subscribe",
         logger: makeLogger({ level: "error" }),
       });
+      const admin = kafka.admin();
+      try {
+        await admin.connect();
+        const topics = await admin.listTopics();
+        await admin.disconnect();
+        if (!topics.includes(topic)) {
+          process.stderr.write(
+            `holdfast subscribe: topic ${topic} does not exist yet (no projector has run)\n`,
+          );
+          process.exit(2);
+        }
+      } catch (e) {
+        process.stderr.write(
+          `holdfast subscribe: Kafka unavailable at ${config.right.kafkaBrokers.join(",")}: ${String(e)}\n`,
+        );
+        process.exit(2);
+      }
       let ok = 0;
       let broken = 0;
       let duplicates = 0;
