@@ -6,7 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if ! node ops/stack/deps-fresh.mjs .; then
-  npm ci --no-audit --no-fund
+  # npm install, not npm ci: npm 11 writes lock files that its own `npm ci` refuses (missing optional
+  # platform packages of @biomejs/cli); install still honours the lock file.
+  npm install --no-audit --no-fund
 fi
 node ops/bin/holdfast.mjs stack up
 npx tsc --noEmit -p .
