@@ -1,5 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
+import { describeDecodeErrors } from "./decode-errors.ts";
 import { Count, IsoInstant, Sha256Hex, Uuid } from "./primitives.ts";
 import { currentVersions, type SkuEvent } from "./sku/events.ts";
 import { type UpcastError, upcastEvent } from "./sku/upcasters.ts";
@@ -56,16 +57,7 @@ export type DecodeError = { readonly _tag: "InvalidEnvelope"; readonly message: 
 export const decodeEnvelope = (raw: unknown): E.Either<DecodeError, EventEnvelope> => {
   const r = EventEnvelope.decode(raw);
   if (E.isRight(r)) return r;
-  const first = r.left[0];
-  const path =
-    first?.context
-      .map((c) => c.key)
-      .filter(Boolean)
-      .join(".") ?? "";
-  return E.left({
-    _tag: "InvalidEnvelope",
-    message: `${path || "(root)"}: got ${JSON.stringify(first?.value)}`,
-  });
+  return E.left({ _tag: "InvalidEnvelope", message: describeDecodeErrors(r.left, 1) });
 };
 
 /** Decode an envelope and upcast its data: what readers of the log use. */

@@ -8,7 +8,7 @@ import {
   type Producer,
 } from "kafkajs";
 import { nextHoldDeadline } from "../../domain/sku/index.ts";
-import { QueuedCommand } from "../../event-schemas/index.ts";
+import { describeDecodeErrors, QueuedCommand } from "../../event-schemas/index.ts";
 import type { EventStore } from "../../infra/event-store/port.ts";
 import type { Logger } from "../../infra/observability/logger.ts";
 import type { CommandTopics } from "../queue/topics.ts";
@@ -57,16 +57,7 @@ export const decodeMessage = (m: KafkaMessage): Decoded => {
   }
   const r = QueuedCommand.decode(json);
   if (E.isLeft(r)) {
-    const first = r.left[0];
-    const path =
-      first?.context
-        .map((c) => c.key)
-        .filter(Boolean)
-        .join(".") ?? "";
-    return {
-      ok: false,
-      error: `not a QueuedCommand: ${path || "(root)"} got ${JSON.stringify(first?.value)}`,
-    };
+    return { ok: false, error: `not a QueuedCommand: ${describeDecodeErrors(r.left, 1)}` };
   }
   const cmd = r.right;
   if (cmd.command.type === "ListSku" && cmd.command.skuId !== cmd.skuId)

@@ -42,6 +42,21 @@ const expiredEvent = (r: Reservation): Expired => ({
 /** A hold that can still be cancelled or checked out at `nowMs`: held and before its deadline. */
 const isActiveHold = (r: Reservation, nowMs: number): boolean => r.status === "held" && nowMs < r.expiresAtMs;
 
+/** The hold a shopper acts on (cancel, checkout): it must exist, be theirs and still be active. */
+const ownedActiveHold = (
+  s: ListedState,
+  reservationId: string,
+  userId: string,
+  nowMs: number,
+): E.Either<DomainError, Reservation> => {
+  const r = s.reservations.get(reservationId);
+  if (r === undefined || r.status === "rejected")
+    return E.left({ _tag: "ReservationNotFound", reservationId });
+  if (r.userId !== userId) return E.left({ _tag: "NotReservationOwner", reservationId });
+  if (!isActiveHold(r, nowMs)) return E.left({ _tag: "HoldNotActive", reservationId });
+  return E.right(r);
+};
+
 const withExpiries = (expired: ReadonlyArray<Reservation>, events: ReadonlyArray<SkuEvent>): Decision => {
   if (expired.length === 0) return E.right(events);
   const out: SkuEvent[] = expired.map(expiredEvent);
@@ -130,27 +145,19 @@ const decideListed = (c: SkuCommand, s: ListedState): Decision => {
         return E.left({ _tag: "RequestAlreadyDecided", requestId: c.requestId });
       return withExpiries(expired, [reserve(c, s, nowMs, expired)]);
     case "CancelReservation": {
-      const r = s.reservations.get(c.reservationId);
-      if (r === undefined || r.status === "rejected")
-        return E.left({ _tag: "ReservationNotFound", reservationId: c.reservationId });
-      if (r.userId !== c.userId)
-        return E.left({ _tag: "NotReservationOwner", reservationId: c.reservationId });
-      if (!isActiveHold(r, nowMs)) return E.left({ _tag: "HoldNotActive", reservationId: c.reservationId });
+      const r = ownedActiveHold(s, c.reservationId, c.userId, nowMs);
+      if (E.isLeft(r)) return r;
       return withExpiries(expired, [
         {
           type: "ReservationCancelled",
-          data: { quantity: r.quantity, reservationId: c.reservationId, userId: c.userId },
+          data: { quantity: r.right.quantity, reservationId: c.reservationId, userId: c.userId },
         },
       ]);
     }
     case "PlaceOrder": {
       if (s.orders.has(c.orderId)) return E.left({ _tag: "RequestAlreadyDecided", requestId: c.requestId });
-      const r = s.reservations.get(c.reservationId);
-      if (r === undefined || r.status === "rejected")
-        return E.left({ _tag: "ReservationNotFound", reservationId: c.reservationId });
-      if (r.userId !== c.userId)
-        return E.left({ _tag: "NotReservationOwner", reservationId: c.reservationId });
-      if (!isActiveHold(r, nowMs)) return E.left({ _tag: "HoldNotActive", reservationId: c.reservationId });
+      const r = ownedActiveHold(s, c.reservationId, c.userId, nowMs);
+      if (E.isLeft(r)) return r;
       return withExpiries(expired, [
         {
           type: "OrderPlaced",
@@ -158,8 +165,8 @@ const decideListed = (c: SkuCommand, s: ListedState): Decision => {
             orderId: c.orderId,
             reservationId: c.reservationId,
             userId: c.userId,
-            quantity: r.quantity,
-            amountCents: s.terms.priceCents * r.quantity,
+            quantity: r.right.quantity,
+            amountCents: s.terms.priceCents * r.right.quantity,
             currency: s.terms.currency,
             paymentToken: c.paymentToken,
           },

@@ -1,5 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
+import { describeDecodeErrors } from "../decode-errors.ts";
 import { Identifier, IsoInstant, Quantity, Uuid } from "../primitives.ts";
 import { currentVersions, dataCodecs, isSkuEventType, type SkuEvent } from "./events.ts";
 
@@ -41,20 +42,6 @@ export type UpcastError =
       readonly message: string;
     };
 
-const describe = (errors: t.Errors): string =>
-  errors
-    .slice(0, 3)
-    .map(
-      (e) =>
-        `${
-          e.context
-            .map((c) => c.key)
-            .filter(Boolean)
-            .join(".") || "(root)"
-        }: got ${JSON.stringify(e.value)}`,
-    )
-    .join("; ");
-
 /** Decode stored event data at `schemaVersion` and lift it through every step to the current version. */
 export const upcastEvent = (
   type: string,
@@ -71,11 +58,21 @@ export const upcastEvent = (
     if (step === undefined) return E.left({ _tag: "UnknownSchemaVersion", type, schemaVersion });
     const next = step(value);
     if (E.isLeft(next))
-      return E.left({ _tag: "InvalidEventData", type, schemaVersion, message: describe(next.left) });
+      return E.left({
+        _tag: "InvalidEventData",
+        type,
+        schemaVersion,
+        message: describeDecodeErrors(next.left),
+      });
     value = next.right;
   }
   const decoded = dataCodecs[type].decode(value);
   if (E.isLeft(decoded))
-    return E.left({ _tag: "InvalidEventData", type, schemaVersion, message: describe(decoded.left) });
+    return E.left({
+      _tag: "InvalidEventData",
+      type,
+      schemaVersion,
+      message: describeDecodeErrors(decoded.left),
+    });
   return E.right({ type, data: decoded.right } as SkuEvent);
 };

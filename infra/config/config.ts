@@ -47,7 +47,11 @@ export interface ConfigError {
 const err = (variable: string, message: string): E.Either<ConfigError, never> =>
   E.left({ _tag: "ConfigError", variable, message });
 
-const url = (variable: string, value: string, protocols: ReadonlyArray<string>): E.Either<ConfigError, string> => {
+const url = (
+  variable: string,
+  value: string,
+  protocols: ReadonlyArray<string>,
+): E.Either<ConfigError, string> => {
   try {
     const u = new URL(value);
     return protocols.includes(u.protocol)
@@ -64,7 +68,10 @@ type Env = Readonly<Record<string, string | undefined>>;
  * Decode the environment. `dev` (from `holdfast serve --dev`) allows the development JWT secret when
  * `HOLDFAST_JWT_SECRET` is unset; an explicit variable always wins.
  */
-export const decodeConfig = (env: Env, opts: { readonly dev?: boolean } = {}): E.Either<ConfigError, Config> => {
+export const decodeConfig = (
+  env: Env,
+  opts: { readonly dev?: boolean } = {},
+): E.Either<ConfigError, Config> => {
   const get = (k: string, d: string) => (env[k] === undefined || env[k] === "" ? d : (env[k] as string));
   const databaseUrl = url(
     "DATABASE_URL",
@@ -72,7 +79,9 @@ export const decodeConfig = (env: Env, opts: { readonly dev?: boolean } = {}): E
     ["postgres:", "postgresql:"],
   );
   if (E.isLeft(databaseUrl)) return databaseUrl;
-  const esdb = env.EVENTSTORE_URL ? url("EVENTSTORE_URL", env.EVENTSTORE_URL, ["esdb:", "esdb+discover:", "kurrentdb:"]) : E.right(null);
+  const esdb = env.EVENTSTORE_URL
+    ? url("EVENTSTORE_URL", env.EVENTSTORE_URL, ["esdb:", "esdb+discover:", "kurrentdb:"])
+    : E.right(null);
   if (E.isLeft(esdb)) return esdb;
   const redisUrl = url("REDIS_URL", get("REDIS_URL", "redis://127.0.0.1:6379"), ["redis:", "rediss:"]);
   if (E.isLeft(redisUrl)) return redisUrl;
@@ -84,12 +93,16 @@ export const decodeConfig = (env: Env, opts: { readonly dev?: boolean } = {}): E
     return err("KAFKA_BROKERS", `KAFKA_BROKERS must be host:port[,host:port…], got "${env.KAFKA_BROKERS}"`);
   const es = url("ELASTICSEARCH_URL", get("ELASTICSEARCH_URL", "http://127.0.0.1:9200"), ["http:", "https:"]);
   if (E.isLeft(es)) return es;
-  const pay = url("PAYMENT_GATEWAY_URL", get("PAYMENT_GATEWAY_URL", "http://127.0.0.1:8090"), ["http:", "https:"]);
+  const pay = url("PAYMENT_GATEWAY_URL", get("PAYMENT_GATEWAY_URL", "http://127.0.0.1:8090"), [
+    "http:",
+    "https:",
+  ]);
   if (E.isLeft(pay)) return pay;
   const secret = env.HOLDFAST_JWT_SECRET;
   let jwtSecret: string;
   if (secret !== undefined && secret !== "") {
-    if (secret.length < 16) return err("HOLDFAST_JWT_SECRET", "HOLDFAST_JWT_SECRET must be at least 16 characters");
+    if (secret.length < 16)
+      return err("HOLDFAST_JWT_SECRET", "HOLDFAST_JWT_SECRET must be at least 16 characters");
     jwtSecret = secret;
   } else if (opts.dev === true) jwtSecret = DEV_JWT_SECRET;
   else return err("HOLDFAST_JWT_SECRET", "HOLDFAST_JWT_SECRET is required (or run `holdfast serve --dev`)");
@@ -101,7 +114,7 @@ export const decodeConfig = (env: Env, opts: { readonly dev?: boolean } = {}): E
     try {
       parsed = JSON.parse(rl);
     } catch {
-      return err("HOLDFAST_RATE_LIMITS", "HOLDFAST_RATE_LIMITS must be JSON or \"off\"");
+      return err("HOLDFAST_RATE_LIMITS", 'HOLDFAST_RATE_LIMITS must be JSON or "off"');
     }
     const d = RateLimits.decode({ ...DEFAULT_RATE_LIMITS, ...(parsed as object) });
     if (E.isLeft(d))

@@ -53,7 +53,8 @@ export const authenticate = (
     if (match === null) return problem(c, "unauthorized", "send Authorization: Bearer <token>");
     const principal = await verify(match[1] as string);
     if (principal === null) return problem(c, "unauthorized", "the token is invalid or expired");
-    if (opts.admin === true && !principal.admin) return problem(c, "forbidden", "this route needs an admin token");
+    if (opts.admin === true && !principal.admin)
+      return problem(c, "forbidden", "this route needs an admin token");
     c.set("principal", principal);
     await next();
   };

@@ -1,7 +1,13 @@
 import * as crypto from "node:crypto";
 import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
-import { canonicalJson, Count, IsoInstant, Sha256Hex } from "../../event-schemas/index.ts";
+import {
+  canonicalJson,
+  Count,
+  describeDecodeErrors,
+  IsoInstant,
+  Sha256Hex,
+} from "../../event-schemas/index.ts";
 
 /**
  * A signed checkpoint: an auditor's signature over one stream's chain at one revision. Because every
@@ -81,11 +87,5 @@ export const parseCheckpoint = (text: string): E.Either<string, Checkpoint> => {
   }
   const d = Checkpoint.decode(raw);
   if (E.isRight(d)) return d;
-  const first = d.left[0];
-  const path =
-    first?.context
-      .map((c) => c.key)
-      .filter(Boolean)
-      .join(".") ?? "";
-  return E.left(`not a checkpoint: ${path || "(root)"} is ${JSON.stringify(first?.value)}`);
+  return E.left(`not a checkpoint: ${describeDecodeErrors(d.left, 1)}`);
 };
