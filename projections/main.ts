@@ -1,12 +1,12 @@
 import * as E from "fp-ts/lib/Either.js";
 import pg from "pg";
-import type { CommandQueue } from "../commands/queue/port.ts";
+import type { CommandQueue } from "../infra/command-queue/port.ts";
 import { elasticsearchReady, makeElasticsearch } from "../infra/elasticsearch/client.ts";
 import { makeEventStore } from "../infra/event-store/index.ts";
 import { ensureIntegrationTopic } from "../infra/kafka/integration-topic.ts";
 import { makeKafka } from "../infra/kafka/client.ts";
 import { makeRedis, redisReady } from "../infra/redis/client.ts";
-import type { Role, RoleContext } from "../ops/serve/role.ts";
+import type { Role, RoleContext } from "../infra/process/role.ts";
 import { availabilityProjection } from "./availability/redis.ts";
 import { defaultReadSideNames, type ReadSideNames } from "./names.ts";
 import { ordersProjection } from "./orders/postgres.ts";

@@ -4,7 +4,7 @@ import { elasticsearchReady, makeElasticsearch } from "../infra/elasticsearch/cl
 import { makeTokenVerifier } from "../infra/http/auth.ts";
 import { makeRedis, redisReady } from "../infra/redis/client.ts";
 import { makeRateLimiter } from "../infra/redis/rate-limit.ts";
-import type { Role } from "../ops/serve/role.ts";
+import type { Role } from "../infra/process/role.ts";
 import { defaultReadSideNames, type ReadSideNames } from "../projections/names.ts";
 import { elasticsearchProductSearch } from "../projections/products/search.ts";
 import { makeReadApp } from "./app.ts";

@@ -12,7 +12,7 @@ import {
   waitFor,
 } from "../../ops/serve/testing/harness.ts";
 import { type RunningPaymentSimulator, startPaymentSimulator } from "../../ops/payment-simulator/server.ts";
-import type { RunningRole } from "../../ops/serve/role.ts";
+import type { RunningRole } from "../../infra/process/role.ts";
 import { makePaymentsRole } from "./role.ts";
 
 /**

@@ -1,6 +1,5 @@
 import { makeHttpPaymentGateway } from "../../infra/payment-gateway/http.ts";
-// Type-only (erased at run time): the Role interface lives with `holdfast serve`.
-import type { Role } from "../../ops/serve/role.ts";
+import type { Role } from "../../infra/process/role.ts";
 import type { CommandTopics } from "../queue/topics.ts";
 import { makePaymentMetrics } from "./metrics.ts";
 import { defaultSagaPolicy, type SagaPolicy } from "./policy.ts";

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import * as E from "fp-ts/lib/Either.js";
 import * as TE from "fp-ts/lib/TaskEither.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CommandQueue } from "../../commands/queue/port.ts";
+import type { CommandQueue } from "../../infra/command-queue/port.ts";
 import { decodeEvent, type QueuedCommand } from "../../event-schemas/index.ts";
 import { makeMemoryEventStore } from "../../infra/event-store/memory.ts";
 import { silentLogger } from "../../infra/observability/logger.ts";

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import * as E from "fp-ts/lib/Either.js";
 import type { Pool } from "pg";
-import type { CommandQueue } from "../../commands/queue/port.ts";
+import type { CommandQueue } from "../../infra/command-queue/port.ts";
 import type { QueuedCommand } from "../../event-schemas/index.ts";
 import type { Logger } from "../../infra/observability/logger.ts";
 import { skusWithOverdueHolds } from "./queries.ts";
