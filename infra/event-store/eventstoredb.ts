@@ -24,10 +24,9 @@ import type {
   ReadStreamOptions,
   RecordedEvent,
   StoreError,
-  Subscription,
 } from "./port.ts";
 import { decodeStored } from "./stored-text.ts";
-import { pollSubscription, Waker } from "./subscription.ts";
+import { subscriptionSet, Waker } from "./subscription.ts";
 import { checkTip, validateAppend } from "./validate-append.ts";
 
 /**
@@ -78,7 +77,6 @@ export const makeEventStoreDbEventStore = (opts: EventStoreDbOptions): EventStor
     opts.connectionString.replace(/^kurrentdb(\+discover)?:/, "esdb$1:"),
   );
   const waker = new Waker();
-  const subscriptions = new Set<Subscription>();
   let live: ReturnType<EventStoreDBClient["subscribeToAll"]> | null = null;
 
   const attempt =
@@ -190,6 +188,12 @@ export const makeEventStoreDbEventStore = (opts: EventStoreDbOptions): EventStor
     live = sub;
   };
 
+  const subscriptions = subscriptionSet({
+    readAll,
+    waker,
+    pollIntervalMs: opts.pollIntervalMs ?? 1_000,
+    giveUpAfterMs: opts.giveUpAfterMs ?? 60_000,
+  });
   return {
     append: (streamId: string, expected: ExpectedRevision, events: ReadonlyArray<EventEnvelope>) =>
       attempt(async (): Promise<E.Either<StoreError, AppendResult>> => {
@@ -246,20 +250,7 @@ export const makeEventStoreDbEventStore = (opts: EventStoreDbOptions): EventStor
 
     subscribe: (subOpts, onBatch) => {
       startLive();
-      const sub = pollSubscription(
-        {
-          readAll,
-          waker,
-          pollIntervalMs: opts.pollIntervalMs ?? 1_000,
-          giveUpAfterMs: opts.giveUpAfterMs ?? 60_000,
-        },
-        subOpts,
-        onBatch,
-      );
-      subscriptions.add(sub);
-      const forget = () => subscriptions.delete(sub);
-      sub.done.then(forget, forget);
-      return sub;
+      return subscriptions.subscribe(subOpts, onBatch);
     },
 
     headPosition: () =>
@@ -293,7 +284,7 @@ export const makeEventStoreDbEventStore = (opts: EventStoreDbOptions): EventStor
       }),
 
     close: async () => {
-      await Promise.all([...subscriptions].map((s) => s.stop()));
+      await subscriptions.stopAll();
       await live?.unsubscribe().catch(() => undefined);
       await client.dispose();
     },

@@ -122,3 +122,23 @@ export const pollSubscription = (
     },
   };
 };
+
+/**
+ * The subscriptions an adapter has handed out, so its `close()` can stop every one still running.
+ * Each is a `pollSubscription` over the adapter's feed; it leaves the set when it ends.
+ */
+export const subscriptionSet = (source: FeedSource) => {
+  const running = new Set<Subscription>();
+  return {
+    subscribe(opts: SubscribeOptions, onBatch: (events: ReadonlyArray<RecordedEvent>) => Promise<void>) {
+      const sub = pollSubscription(source, opts, onBatch);
+      running.add(sub);
+      const forget = () => running.delete(sub);
+      sub.done.then(forget, forget);
+      return sub;
+    },
+    async stopAll(): Promise<void> {
+      await Promise.all([...running].map((s) => s.stop()));
+    },
+  };
+};

@@ -23,7 +23,7 @@ import { Redis } from "ioredis";
 import { createTestDatabase } from "../../infra/event-store/postgres/test-database.ts";
 import { signToken } from "../../infra/http/auth.ts";
 import { namespaceOf } from "../serve/namespace.ts";
-import { freePort, waitFor } from "../serve/testing/harness.ts";
+import { dropNamespace, freePort, waitFor } from "../serve/testing/harness.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -297,17 +297,7 @@ try {
     brokers: BROKERS.split(","),
     logLevel: logLevel.NOTHING,
   });
-  const kadmin = kafka.admin();
-  await kadmin.connect();
-  await kadmin.deleteTopics({ topics: [ns.topics.commands, ns.topics.deadLetters] }).catch(() => undefined);
-  await kadmin.deleteGroups([ns.handlerGroup]).catch(() => undefined);
-  await kadmin.disconnect();
-  let cursor = "0";
-  do {
-    const [n, keys] = await redis.scan(cursor, "MATCH", `${ns.redisPrefix}*`, "COUNT", 1000);
-    cursor = n;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== "0");
+  await dropNamespace(kafka, redis, ns);
   redis.disconnect();
   await db.drop();
 }

@@ -10,10 +10,9 @@ import type {
   ReadStreamOptions,
   RecordedEvent,
   StoreError,
-  Subscription,
 } from "../port.ts";
 import { decodeStored } from "../stored-text.ts";
-import { pollSubscription, Waker } from "../subscription.ts";
+import { subscriptionSet, Waker } from "../subscription.ts";
 import { validateAppend } from "../validate-append.ts";
 import { APPEND_SQL, appendParams } from "./append-sql.ts";
 import { READ_ALL } from "./feed.ts";
@@ -69,7 +68,6 @@ export const makePostgresEventStore =
 const postgresStore = (pool: pg.Pool, opts: PostgresEventStoreOptions): EventStore => {
   const waker = new Waker();
   let listener: ReturnType<typeof startListener> | null = null;
-  const subscriptions = new Set<Subscription>();
 
   const query = async <R extends unknown[]>(text: string, values: unknown[]): Promise<R[]> => {
     const r = await pool.query<R>({ text, values, rowMode: "array" });
@@ -108,6 +106,12 @@ const postgresStore = (pool: pg.Pool, opts: PostgresEventStoreOptions): EventSto
       return decodeRows(rows);
     });
 
+  const subscriptions = subscriptionSet({
+    readAll,
+    waker,
+    pollIntervalMs: opts.pollIntervalMs ?? 1_000,
+    giveUpAfterMs: opts.giveUpAfterMs ?? 60_000,
+  });
   return {
     append: (streamId: string, expected: ExpectedRevision, events: ReadonlyArray<EventEnvelope>) =>
       attempt(async (): Promise<E.Either<StoreError, AppendResult>> => {
@@ -162,20 +166,7 @@ const postgresStore = (pool: pg.Pool, opts: PostgresEventStoreOptions): EventSto
 
     subscribe: (subOpts, onBatch) => {
       listener ??= startListener(opts.connectionString, waker);
-      const sub = pollSubscription(
-        {
-          readAll,
-          waker,
-          pollIntervalMs: opts.pollIntervalMs ?? 1_000,
-          giveUpAfterMs: opts.giveUpAfterMs ?? 60_000,
-        },
-        subOpts,
-        onBatch,
-      );
-      subscriptions.add(sub);
-      const forget = () => subscriptions.delete(sub);
-      sub.done.then(forget, forget);
-      return sub;
+      return subscriptions.subscribe(subOpts, onBatch);
     },
 
     headPosition: () =>
@@ -195,7 +186,7 @@ const postgresStore = (pool: pg.Pool, opts: PostgresEventStoreOptions): EventSto
       }),
 
     close: async () => {
-      await Promise.all([...subscriptions].map((s) => s.stop()));
+      await subscriptions.stopAll();
       await listener?.stop();
       await pool.end();
     },

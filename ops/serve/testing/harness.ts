@@ -176,19 +176,7 @@ export const startHarness = async (label: string): Promise<Harness> => {
         await c.exited;
       }
       await store.close();
-      const admin = kafka.admin();
-      await admin.connect();
-      await admin
-        .deleteTopics({ topics: [ns.topics.commands, ns.topics.deadLetters] })
-        .catch(() => undefined);
-      await admin.deleteGroups([ns.handlerGroup]).catch(() => undefined);
-      await admin.disconnect();
-      let cursor = "0";
-      do {
-        const [next, keys] = await redis.scan(cursor, "MATCH", `${ns.redisPrefix}*`, "COUNT", 1000);
-        cursor = next;
-        if (keys.length > 0) await redis.del(...keys);
-      } while (cursor !== "0");
+      await dropNamespace(kafka, redis, ns);
       redis.disconnect();
       await db.drop();
     },
@@ -231,4 +219,22 @@ export const client = (port: number) => {
       return { status: r.status, body: (await r.json()) as Record<string, unknown> };
     },
   };
+};
+
+/**
+ * Remove what a namespaced deployment left in the shared servers: its command and dead-letter topics,
+ * its handler's consumer group and its Redis keys. Tests and benchmarks call it when they finish.
+ */
+export const dropNamespace = async (kafka: Kafka, redis: Redis, ns: Namespace): Promise<void> => {
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.deleteTopics({ topics: [ns.topics.commands, ns.topics.deadLetters] }).catch(() => undefined);
+  await admin.deleteGroups([ns.handlerGroup]).catch(() => undefined);
+  await admin.disconnect();
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${ns.redisPrefix}*`, "COUNT", 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== "0");
 };
