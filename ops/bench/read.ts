@@ -24,6 +24,8 @@ import { skuScenario } from "../../projections/testing/scenario.ts";
 import { saleWorkload } from "../../projections/testing/workload.ts";
 import { makeReadApp } from "../../read-api/app.ts";
 import { makeAvailabilityHub } from "../../read-api/availability-hub.ts";
+import { deleteKeysWithPrefix } from "../../projections/testing/redis.ts";
+import { deleteIndicesWithPrefix } from "../../projections/testing/elasticsearch.ts";
 
 interface AutocannonResult {
   readonly requests: { readonly average: number };
@@ -98,18 +100,9 @@ if (process.argv.includes("--serve")) {
   const es = new Client({ node: ES_URL });
   const store = makeMemoryEventStore();
   const cleanup = async () => {
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${namespace}*`, "COUNT", 5000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== "0");
+    await deleteKeysWithPrefix(redis, namespace);
     redis.disconnect();
-    const ix = (await es.cat.indices({ index: `${prefix}*`, format: "json" }).catch(() => [])) as Array<{
-      index?: string;
-    }>;
-    const names = ix.flatMap((x) => (x.index ? [x.index] : []));
-    if (names.length > 0) await es.indices.delete({ index: names.join(",") }).catch(() => {});
+    await deleteIndicesWithPrefix(es, prefix);
     await es.close();
   };
   try {

@@ -15,6 +15,8 @@ import { rebuildProjection } from "../../projections/rebuild/rebuild.ts";
 import { availabilityTarget, ordersTarget, productsTarget } from "../../projections/rebuild/targets.ts";
 import { skuScenario } from "../../projections/testing/scenario.ts";
 import { saleWorkload } from "../../projections/testing/workload.ts";
+import { deleteKeysWithPrefix } from "../../projections/testing/redis.ts";
+import { deleteIndicesWithPrefix } from "../../projections/testing/elasticsearch.ts";
 
 const arg = (name: string, d: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -43,18 +45,9 @@ const es = new Client({ node: process.env.ELASTICSEARCH_URL ?? "http://127.0.0.1
 const prefix = `hfbench-${id}-`;
 
 const cleanup = async () => {
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${namespace}*`, "COUNT", 5000);
-    cursor = next;
-    if (keys.length > 0) await redis.unlink(...keys);
-  } while (cursor !== "0");
+  await deleteKeysWithPrefix(redis, namespace);
   redis.disconnect();
-  const ix = (await es.cat.indices({ index: `${prefix}*`, format: "json" }).catch(() => [])) as Array<{
-    index?: string;
-  }>;
-  const names = ix.flatMap((x) => (x.index ? [x.index] : []));
-  if (names.length > 0) await es.indices.delete({ index: names.join(",") }).catch(() => {});
+  await deleteIndicesWithPrefix(es, prefix);
   await es.close();
   await pool.end();
   await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);

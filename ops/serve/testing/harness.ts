@@ -15,6 +15,7 @@ import { makePostgresEventStore } from "../../../infra/event-store/postgres/inde
 import { createTestDatabase } from "../../../infra/event-store/postgres/test-database.ts";
 import type { EventStore } from "../../../infra/event-store/port.ts";
 import { type Namespace, namespaceOf } from "../namespace.ts";
+import { deleteKeysWithPrefix } from "../../../projections/testing/redis.ts";
 
 /**
  * A throwaway holdfast for integration tests: its own database, topics, Redis prefix and consumer group
@@ -231,10 +232,5 @@ export const dropNamespace = async (kafka: Kafka, redis: Redis, ns: Namespace): 
   await admin.deleteTopics({ topics: [ns.topics.commands, ns.topics.deadLetters] }).catch(() => undefined);
   await admin.deleteGroups([ns.handlerGroup]).catch(() => undefined);
   await admin.disconnect();
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${ns.redisPrefix}*`, "COUNT", 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== "0");
+  await deleteKeysWithPrefix(redis, ns.redisPrefix);
 };
