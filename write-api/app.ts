@@ -5,32 +5,18 @@ import { type AuthEnv, authenticate } from "../infra/http/auth.ts";
 import { problem } from "../infra/http/problem.ts";
 import { AddStockBody, ListSkuBody, PlaceOrderBody, ReserveBody } from "./bodies.ts";
 import type { WriteApiDeps } from "./deps.ts";
-import { idempotencyKeyOf, ipOf, readJson } from "./request.ts";
+import { idempotencyKeyOf, readJson } from "./request.ts";
 import { respondWithOutcome } from "./respond.ts";
 import { submit } from "./submit.ts";
 
-/** Write-side token buckets, per shopper and per IP, in one Redis call. */
+/**
+ * Write-side token buckets, per shopper and per IP: checked by `submit` in the same Redis call as the
+ * idempotency claim (write-api/admission.ts), so this marks the routes that are limited and costs nothing.
+ */
 const rateLimited =
-  (deps: WriteApiDeps): MiddlewareHandler<AuthEnv> =>
-  async (c, next) => {
-    if (deps.rateLimits === null) return next();
-    const { limiter, limits } = deps.rateLimits;
-    const principal = c.get("principal");
-    const d = await limiter.check([
-      { key: `w:shopper:${principal.userId}`, bucket: limits.shopperWrite },
-      { key: `w:ip:${ipOf(c)}`, bucket: limits.ipWrite },
-    ])();
-    if (E.isLeft(d)) {
-      // Fail open: a limiter outage must not stop the sale (the handler still protects the stock).
-      deps.logger.warn({ error: d.left }, "rate limiter unavailable");
-      return next();
-    }
-    if (!d.right.allowed) {
-      c.header("Retry-After", String(d.right.retryAfterSeconds));
-      return problem(c, "rate-limited", `too many requests; retry in ${d.right.retryAfterSeconds} s`);
-    }
-    return next();
-  };
+  (_deps: WriteApiDeps): MiddlewareHandler<AuthEnv> =>
+  async (_c, next) =>
+    next();
 
 const skuParam = (c: Context): string | null => {
   const skuId = c.req.param("skuId");
@@ -121,9 +107,13 @@ export const makeWriteApi = (deps: WriteApiDeps): Hono<AuthEnv> => {
     if (E.isLeft(body)) return body.left;
     const sku = await listedSku(c);
     if (E.isLeft(sku)) return sku.left;
-    const a = await deps.availability(sku.right).catch(() => null);
-    if (a !== null && a.status === "sold_out" && a.held === 0)
-      return problem(c, "sold-out", "no units are left and none are held");
+    // An edge refusal is recorded as the key's answer by `submit`: a retry replays it, even after a restock.
+    const edge = async () => {
+      const a = await deps.availability(sku.right).catch(() => null);
+      return a !== null && a.status === "sold_out" && a.held === 0
+        ? problem(c, "sold-out", "no units are left and none are held")
+        : null;
+    };
     const userId = c.get("principal").userId;
     const reservationId = deps.newId();
     return submit(c, deps, {
@@ -138,6 +128,7 @@ export const makeWriteApi = (deps: WriteApiDeps): Hono<AuthEnv> => {
       } as SkuCommandBody,
       refs: { owner: userId, reservation: { reservationId, skuId: sku.right } },
       idempotency: { scope: userId, key: key.right, body: body.right.raw },
+      edge,
     });
   });
 

@@ -40,6 +40,11 @@ export interface WriteApiDeps {
   readonly newId: () => string;
   readonly now: () => Date;
   readonly logger: Logger;
+  /**
+   * Test builds only (`HOLDFAST_TEST_FAULT=kill-after-claim`): called right after a fresh claim, before
+   * the enqueue, with the Idempotency-Key; the hook kills the process for keys it was told to.
+   */
+  readonly faultAfterClaim?: (key: string) => void;
   /** Phase timings for metrics: "enqueue" (produce acknowledged) and "decision" (enqueue to outcome). */
   readonly observe?: (phase: "enqueue" | "decision", seconds: number) => void;
 }

@@ -1,21 +1,19 @@
 import * as E from "fp-ts/lib/Either.js";
-import {
-  type Consumer,
-  type EachBatchPayload,
-  type Kafka,
-  type KafkaMessage,
-  Partitioners,
-  type Producer,
-} from "kafkajs";
+import { type EachBatchPayload, type Kafka, type KafkaMessage, Partitioners, type Producer } from "kafkajs";
 import { nextHoldDeadline } from "../../domain/sku/index.ts";
 import { describeDecodeErrors, QueuedCommand } from "../../event-schemas/index.ts";
 import type { EventStore } from "../../infra/event-store/port.ts";
+import { FAST_FAILOVER_SESSION_MS, failoverConsumerConfig } from "../../infra/kafka/failover.ts";
+import { type SupervisedConsumer, superviseConsumer } from "../../infra/kafka/supervised-consumer.ts";
 import type { Logger } from "../../infra/observability/logger.ts";
+import type { Registry } from "../../infra/observability/metrics.ts";
 import type { CommandTopics } from "../queue/topics.ts";
 import { type ChunkDeps, decideChunk, type QueuedItem, type Reply } from "./decide-chunk.ts";
 import type { ExpiryScheduler } from "./expiry-scheduler.ts";
 import { loadSku, type SkuEntry } from "./sku-cache.ts";
 import type { HandlerMetrics } from "./metrics.ts";
+import { PARK_AFTER_ATTEMPTS, type ParkingLot, retryDelayMs, SkuFailure } from "./parked-skus.ts";
+import { handlerProgressCheck } from "./progress.ts";
 
 export interface HandlerDeps extends ChunkDeps {
   readonly kafka: Kafka;
@@ -30,12 +28,22 @@ export interface HandlerDeps extends ChunkDeps {
   readonly maxChunk?: number;
   /** Partitions (SKUs) decided concurrently (default 4). */
   readonly concurrency?: number;
+  /** Consumer session timeout (see infra/kafka/failover.ts; default FAST_FAILOVER_SESSION_MS). */
+  readonly sessionTimeout?: number;
+  /** Where the consumer supervisor registers its metrics. */
+  readonly registry?: Registry;
+  /** Stuck SKUs (parked-skus.ts); without one a failing SKU is retried with backoff forever. */
+  readonly parking?: ParkingLot;
+  /** Not ready after this long with work and no progress (progress.ts). */
+  readonly stallMs?: number;
 }
 
 export interface RunningHandler {
   stop(): Promise<void>;
   /** SKUs whose state is cached (for readiness and tests). */
   readonly cachedSkus: () => number;
+  /** Readiness from the consumer's progress (progress.ts): `null` when deciding, else why not. */
+  readonly progress: () => Promise<string | null>;
 }
 
 const MAX_CONFLICT_RETRIES = 10;
@@ -82,24 +90,19 @@ export const startCommandHandler = async (deps: HandlerDeps): Promise<RunningHan
     createPartitioner: Partitioners.DefaultPartitioner,
   });
   await dlqProducer.connect();
-  const consumer: Consumer = deps.kafka.consumer({
-    groupId: deps.groupId,
-    // New partitions (new SKUs) must be noticed quickly: metadata is refreshed every few seconds.
-    metadataMaxAge: 3000,
-    sessionTimeout: 10_000,
-    heartbeatInterval: 1000,
-    rebalanceTimeout: 20_000,
-    maxWaitTimeInMs: 20,
-    retry: { retries: 10 },
-  });
-  await consumer.connect();
-  await consumer.subscribe({ topic: deps.topics.commands, fromBeginning: true });
+  // Timings for fast failover, and why: infra/kafka/failover.ts.
+  const consumerConfig = failoverConsumerConfig(
+    deps.groupId,
+    deps.sessionTimeout ?? FAST_FAILOVER_SESSION_MS,
+  );
+  let supervisor: SupervisedConsumer | null = null;
+  let lastProgressAt = Date.now();
 
   const entryFor = async (skuId: string): Promise<SkuEntry> => {
     const hit = cache.get(skuId);
     if (hit !== undefined) return hit;
     const r = await loadSku(deps.store, skuId);
-    if (E.isLeft(r)) throw new Error(`cannot load SKU ${skuId}: ${r.left._tag} ${JSON.stringify(r.left)}`);
+    if (E.isLeft(r)) throw new SkuFailure(skuId, "load", r.left._tag, JSON.stringify(r.left));
     cache.set(skuId, r.right);
     deps.scheduler.arm(skuId, nextHoldDeadline(r.right.state));
     return r.right;
@@ -111,6 +114,10 @@ export const startCommandHandler = async (deps: HandlerDeps): Promise<RunningHan
       const entry = await entryFor(skuId);
       const started = performance.now();
       const r = await decideChunk(deps, entry, chunk);
+      if (E.isLeft(r) && r.left._tag !== "WrongExpectedRevision") {
+        cache.delete(skuId);
+        throw new SkuFailure(skuId, "append", r.left._tag, JSON.stringify(r.left));
+      }
       if (E.isLeft(r)) {
         cache.delete(skuId);
         if (r.left._tag === "WrongExpectedRevision" && attempt < MAX_CONFLICT_RETRIES) {
@@ -149,6 +156,8 @@ export const startCommandHandler = async (deps: HandlerDeps): Promise<RunningHan
     done: number;
     committed: number;
     worker: Promise<void> | null;
+    /** Consecutive failed attempts of the head chunk (backoff, then parking). */
+    failures?: number;
   }
   const lanes = new Map<number, Lane>();
   let stopping = false;
@@ -160,11 +169,12 @@ export const startCommandHandler = async (deps: HandlerDeps): Promise<RunningHan
       let n = 0;
       while (n < lane.queue.length && n < maxChunk && lane.queue[n]!.queued.skuId === head.queued.skuId) n++;
       const chunk = lane.queue.slice(0, n);
+      if (deps.parking?.isParked(head.queued.skuId) === true) return pausePartition(lane);
       try {
         await decideSkuChunk(head.queued.skuId, chunk);
+        lane.failures = 0;
       } catch (e) {
-        deps.logger.error({ err: e, partition: lane.partition }, "chunk failed; retrying");
-        await new Promise((r) => setTimeout(r, 500));
+        if (await parkOrWait(lane, head.queued.skuId, e)) return pausePartition(lane);
         continue;
       }
       if (lane.queue[0] !== head) continue; // the lane was reset by a rebalance meanwhile
@@ -175,10 +185,53 @@ export const startCommandHandler = async (deps: HandlerDeps): Promise<RunningHan
   const kick = (lane: Lane): Promise<void> => {
     lane.worker ??= work(lane).finally(() => {
       lane.worker = null;
-      if (lane.queue.length > 0 && !stopping) void kick(lane);
+      const sku = lane.queue[0]?.queued.skuId;
+      if (sku !== undefined && !stopping && deps.parking?.isParked(sku) !== true) void kick(lane);
     });
     return lane.worker;
   };
+
+  /**
+   * After a failed chunk: wait (capped exponential backoff), or park the SKU when its failure is its own
+   * (parked-skus.ts). Resolves true when parked. Outages (store unreachable, Redis down) are never parked.
+   */
+  const parkOrWait = async (lane: Lane, skuId: string, e: unknown): Promise<boolean> => {
+    const attempts = (lane.failures ?? 0) + 1;
+    lane.failures = attempts;
+    const own =
+      e instanceof SkuFailure &&
+      (e.tag !== "StoreUnavailable" || (deps.parking !== undefined && (await deps.parking.storeAnswers())));
+    deps.logger.error({ err: e, skuId, partition: lane.partition, attempts, own }, "chunk failed; retrying");
+    if (own && deps.parking !== undefined && attempts >= PARK_AFTER_ATTEMPTS) {
+      await deps.parking.park({ skuId, partition: lane.partition, reason: String(e), attempts });
+      lane.failures = 0;
+      return true;
+    }
+    await new Promise((r) => setTimeout(r, retryDelayMs(attempts - 1)));
+    return false;
+  };
+  const pausePartition = (lane: Lane): void => {
+    supervisor?.current()?.pause([{ topic: deps.topics.commands, partitions: [lane.partition] }]);
+  };
+  const parkedPartitions = () =>
+    new Set(
+      [...lanes.values()]
+        .filter((l) => l.queue[0] !== undefined && deps.parking?.isParked(l.queue[0].queued.skuId) === true)
+        .map((l) => l.partition),
+    );
+  const resumeTimer = setInterval(() => {
+    void deps.parking
+      ?.refresh()
+      .then((resumed) => {
+        for (const lane of lanes.values()) {
+          const sku = lane.queue[0]?.queued.skuId;
+          if (sku === undefined || !resumed.includes(sku)) continue;
+          supervisor?.current()?.resume([{ topic: deps.topics.commands, partitions: [lane.partition] }]);
+          void kick(lane);
+        }
+      })
+      .catch(() => undefined);
+  }, 1000);
 
   const commitDone = async () => {
     const offsets = [...lanes.values()]
@@ -189,9 +242,18 @@ export const startCommandHandler = async (deps: HandlerDeps): Promise<RunningHan
         offset: String(l.done + 1),
         done: l.done,
       }));
-    if (offsets.length === 0) return;
+    const consumer = supervisor?.current();
+    if (offsets.length === 0) {
+      // Nothing owed while the consumer is polling: progress is up to date.
+      const fetchedAt = supervisor?.state().lastFetchAt ?? 0;
+      if (Date.now() - fetchedAt < 2000 && [...lanes.values()].every((l) => l.queue.length === 0))
+        lastProgressAt = Date.now();
+      return;
+    }
+    if (consumer == null) return;
     try {
       await consumer.commitOffsets(offsets.map(({ done: _d, ...o }) => o));
+      lastProgressAt = Date.now();
       for (const o of offsets) {
         const lane = lanes.get(o.partition);
         if (lane !== undefined) lane.committed = Math.max(lane.committed, o.done);
@@ -253,34 +315,56 @@ export const startCommandHandler = async (deps: HandlerDeps): Promise<RunningHan
     }
   };
 
-  consumer.on(consumer.events.REBALANCING, () => {
+  const forgetFetched = () => {
     // Fetched but undecided commands will be fetched again from the last commit by whoever owns them.
     // What was decided but not committed is given up too: re-answered from the log if redelivered.
     for (const lane of lanes.values()) {
       lane.queue = [];
       lane.committed = Math.max(lane.committed, lane.done);
     }
-  });
+  };
 
-  await consumer.run({
-    autoCommit: false,
-    eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: deps.concurrency ?? 4,
-    eachBatch,
+  // Supervised: a crash (any error, retriable or not) rebuilds the consumer, which resumes from the
+  // group's last commit; see infra/kafka/supervised-consumer.ts.
+  supervisor = await superviseConsumer({
+    name: "command-handler",
+    kafka: deps.kafka,
+    config: consumerConfig,
+    logger: deps.logger,
+    ...(deps.registry === undefined ? {} : { registry: deps.registry }),
+    onLost: forgetFetched,
+    bind: async (consumer) => {
+      consumer.on(consumer.events.REBALANCING, forgetFetched);
+      await consumer.subscribe({ topic: deps.topics.commands, fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: deps.concurrency ?? 4,
+        eachBatch,
+      });
+    },
   });
-  consumer.on(consumer.events.GROUP_JOIN, (e) =>
-    deps.logger.info({ assignment: e.payload.memberAssignment }, "command handler joined the group"),
-  );
 
   return {
     cachedSkus: () => cache.size,
+    progress: handlerProgressCheck({
+      kafka: deps.kafka,
+      groupId: deps.groupId,
+      topic: deps.topics.commands,
+      consumer: () => supervisor,
+      lastProgressAt: () => lastProgressAt,
+      parkedPartitions,
+      ...(deps.stallMs === undefined ? {} : { stallMs: deps.stallMs }),
+    }),
     stop: async () => {
       stopping = true;
       clearInterval(commitTimer);
+      clearInterval(resumeTimer);
       deps.scheduler.stop();
       await Promise.all([...lanes.values()].map((l) => l.worker ?? Promise.resolve()));
       await commitDone();
-      await consumer.disconnect();
+      // Leaves the group at once: the partitions move to another handler without a session timeout.
+      await supervisor?.stop();
       await dlqProducer.disconnect();
     },
   };

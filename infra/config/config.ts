@@ -36,6 +36,12 @@ export interface Config {
   /** `null` when limiting is off (`HOLDFAST_RATE_LIMITS=off`, benchmarks only). */
   readonly rateLimits: RateLimits | null;
   readonly httpPort: number;
+  /**
+   * `HOLDFAST_TEST_FAULT` (fault tests only, never documented for operators): `kill-after-claim` makes
+   * the write API SIGKILL itself right after claiming an Idempotency-Key that starts with
+   * `test-fault-kill-`, before the command reaches the queue.
+   */
+  readonly testFault?: "kill-after-claim" | null;
 }
 
 export interface ConfigError {
@@ -135,5 +141,6 @@ export const decodeConfig = (
     jwtSecret,
     rateLimits,
     httpPort,
+    testFault: env.HOLDFAST_TEST_FAULT === "kill-after-claim" ? "kill-after-claim" : null,
   });
 };

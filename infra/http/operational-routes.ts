@@ -1,8 +1,14 @@
 import { Hono } from "hono";
 import type { Registry } from "prom-client";
 
-/** A named readiness probe: resolves to `null` when ready, or to a short reason when not. */
-export type ReadinessCheck = { readonly name: string; readonly check: () => Promise<string | null> };
+/**
+ * A named readiness probe: resolves to `null` when ready, or to a short reason when not. A probe that is
+ * ready but has something an operator should see (e.g. parked SKUs) resolves to `{ detail }`.
+ */
+export type ReadinessCheck = {
+  readonly name: string;
+  readonly check: () => Promise<string | null | { readonly detail: string }>;
+};
 
 /**
  * `GET /health/live`, `GET /health/ready` and `GET /metrics`, which every process serves.
@@ -25,6 +31,7 @@ export const operationalRoutes = (deps: {
         });
         try {
           const reason = await Promise.race([check().catch((e: unknown) => String(e)), timeout]);
+          if (reason !== null && typeof reason === "object") return { name, ok: true, detail: reason.detail };
           return { name, ok: reason === null, ...(reason === null ? {} : { reason }) };
         } finally {
           clearTimeout(timer);

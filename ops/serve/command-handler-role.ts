@@ -3,8 +3,10 @@ import * as E from "fp-ts/lib/Either.js";
 import { startCommandHandler } from "../../commands/handler/consumer.ts";
 import { makeExpiryScheduler } from "../../commands/handler/expiry-scheduler.ts";
 import { makeHandlerMetrics } from "../../commands/handler/metrics.ts";
+import { makeParkingLot } from "../../commands/handler/parked-skus.ts";
 import type { QueuedCommand } from "../../event-schemas/index.ts";
 import { kafkaReady } from "../../infra/kafka/client.ts";
+import { failoverSessionTimeout } from "../../infra/kafka/failover.ts";
 import { makeRedis, redisReady } from "../../infra/redis/client.ts";
 import { publishOutcomes, readOutcome } from "../../infra/redis/outcomes.ts";
 import type { Namespace } from "./namespace.ts";
@@ -40,10 +42,21 @@ export const commandHandlerRole = (ns: Namespace, opts: { readonly groupId?: str
         if (E.isLeft(r)) throw new Error(JSON.stringify(r.left));
       },
     });
+    const groupId = opts.groupId ?? ns.handlerGroup;
+    const parking = await makeParkingLot({
+      pool: infra.pool,
+      store,
+      groupId,
+      logger,
+      registry: ctx.registry,
+    });
     const handler = await startCommandHandler({
+      sessionTimeout: await failoverSessionTimeout(infra.admin, logger),
+      registry: ctx.registry,
+      parking,
       kafka: infra.kafka,
       topics: ns.topics,
-      groupId: opts.groupId ?? ns.handlerGroup,
+      groupId,
       store,
       now: () => new Date(),
       newId: randomUUID,
@@ -57,6 +70,16 @@ export const commandHandlerRole = (ns: Namespace, opts: { readonly groupId?: str
       readiness: [
         { name: "redis", check: redisReady(redis) },
         { name: "kafka", check: kafkaReady(infra.kafka) },
+        { name: "consumer", check: handler.progress },
+        {
+          name: "parked-skus",
+          check: async () => {
+            const p = parking.parked();
+            return p.length === 0
+              ? null
+              : { detail: `parked (holdfast handler resume SKU): ${p.map((x) => x.skuId).join(", ")}` };
+          },
+        },
         {
           name: "event-store",
           check: async () => {

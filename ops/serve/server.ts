@@ -50,6 +50,8 @@ export const startServer = async (
   app.notFound((c) => problem(c, "not-found", `no route ${c.req.method} ${c.req.path}`));
   app.onError((e, c) => {
     ctx.logger.error({ err: e, path: c.req.path }, "unhandled error");
+    // Mostly a dependency that failed mid-request (e.g. PostgreSQL behind the partition registry).
+    c.header("Retry-After", "1");
     return problem(c, "unavailable", "internal error");
   });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {

@@ -8,6 +8,7 @@ import { makeRedis, redisReady } from "../../infra/redis/client.ts";
 import { makeRedisIdempotency } from "../../infra/redis/idempotency.ts";
 import { makeOutcomeWaiter, readOutcome } from "../../infra/redis/outcomes.ts";
 import { makeRateLimiter } from "../../infra/redis/rate-limit.ts";
+import { FAULT_KEY_PREFIX } from "../../write-api/admission.ts";
 import { makeWriteApi } from "../../write-api/app.ts";
 import type { Namespace } from "./namespace.ts";
 import { startQueueInfra } from "./queue-infra.ts";
@@ -68,6 +69,13 @@ export const writeApiRole = (ns: Namespace, opts: { readonly waitBudgetMs?: numb
           ? null
           : { limiter: makeRateLimiter(redis, { prefix: ns.redisPrefix }), limits: ctx.config.rateLimits },
       waitBudgetMs: opts.waitBudgetMs ?? DEFAULT_WAIT_BUDGET_MS,
+      ...(ctx.config.testFault === "kill-after-claim"
+        ? {
+            faultAfterClaim: (key: string) => {
+              if (key.startsWith(FAULT_KEY_PREFIX)) process.kill(process.pid, "SIGKILL");
+            },
+          }
+        : {}),
       newId: randomUUID,
       now: () => new Date(),
       logger,

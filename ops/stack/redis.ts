@@ -7,8 +7,10 @@ import { urlEndpoint } from "./targets.ts";
 import { healthy, type LocalServer, unhealthy } from "./types.ts";
 
 /**
- * Redis: Debian's `redis-server` when absent, then a throwaway instance (no RDB/AOF persistence: every
- * Redis model in holdfast is a projection that can be rebuilt from the log) on loopback.
+ * Redis: Debian's `redis-server` when absent, then an instance on loopback with an append-only file
+ * (fsync every second) in its data directory. The availability view could be rebuilt from the log, but
+ * idempotency claims, request references and outcomes could not: they must survive a Redis restart, or
+ * a shopper retrying with the same Idempotency-Key after the restart would be decided a second time.
  */
 export const redisServer = (redisUrl: string, paths: StackPaths): LocalServer => {
   const ep = urlEndpoint(redisUrl, 6379);
@@ -49,7 +51,9 @@ export const redisServer = (redisUrl: string, paths: StackPaths): LocalServer =>
       "--save",
       "",
       "--appendonly",
-      "no",
+      "yes",
+      "--appendfsync",
+      "everysec",
       "--daemonize",
       "yes",
       "--dir",

@@ -65,7 +65,13 @@ export interface Harness {
   readonly store: EventStore;
   serve(
     roles: string,
-    opts?: { readonly waitMs?: number; readonly handlerGroup?: string; readonly rateLimits?: string },
+    opts?: {
+      readonly waitMs?: number;
+      readonly handlerGroup?: string;
+      readonly rateLimits?: string;
+      /** Extra environment (e.g. `HOLDFAST_TEST_FAULT`). */
+      readonly env?: Readonly<Record<string, string>>;
+    },
   ): Promise<ServeProcess>;
   token(userId: string, admin?: boolean): Promise<string>;
   /** Every event of the SKU's stream, decoded. */
@@ -76,12 +82,19 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export const startHarness = async (label: string): Promise<Harness> => {
+export const startHarness = async (
+  label: string,
+  servers: {
+    /** A private Redis or Kafka (fault tests that stop them); default API.md's variables. */
+    readonly redisUrl?: string;
+    readonly kafkaBrokers?: ReadonlyArray<string>;
+  } = {},
+): Promise<Harness> => {
   const serverUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/holdfast";
   const db = await createTestDatabase(serverUrl, label);
   const ns = namespaceOf(`t-${label}-${randomBytes(4).toString("hex")}`);
-  const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-  const brokers = (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(",");
+  const redisUrl = servers.redisUrl ?? process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+  const brokers = [...(servers.kafkaBrokers ?? (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(","))];
   const redis = new Redis(redisUrl);
   const kafka = new Kafka({ clientId: `test-${label}`, brokers, logLevel: logLevel.NOTHING });
   const storeE = await makePostgresEventStore({ connectionString: db.url, maxConnections: 2 })();
@@ -125,6 +138,7 @@ export const startHarness = async (label: string): Promise<Harness> => {
           HOLDFAST_JWT_SECRET: SECRET,
           HOLDFAST_HTTP_PORT: String(port),
           HOLDFAST_RATE_LIMITS: opts.rateLimits ?? "off",
+          ...opts.env,
         },
         stdio: ["ignore", "pipe", "pipe"],
       });

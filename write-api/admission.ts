@@ -1,0 +1,215 @@
+import * as E from "fp-ts/lib/Either.js";
+import type { Context } from "hono";
+import { type Outcome, QueuedCommand } from "../event-schemas/index.ts";
+import { problem } from "../infra/http/problem.ts";
+import type { BucketCheck } from "../infra/redis/rate-limit.ts";
+import type { Admission, RecordedAnswer } from "../infra/redis/idempotency.ts";
+import type { EnqueueError, WriteApiDeps } from "./deps.ts";
+import { ipOf } from "./request.ts";
+import { respondPending, respondWithOutcome } from "./respond.ts";
+
+/**
+ * The claim → enqueue part of every write route (see infra/redis/idempotency.ts for the claim states).
+ * Every wait is bounded, so an outage is answered, never left holding the socket:
+ * - the admission call (rate limits + claim, one Redis round trip) gets `ADMIT_TIMEOUT_MS`;
+ * - the produce acknowledgement gets `ENQUEUE_TIMEOUT_MS`; without it the claim stays `claimed`
+ *   and the answer is 503 `unavailable` with Retry-After: the retry with the same key takes over and
+ *   enqueues the same request id again (the handler decides it once, whichever copy lands);
+ * - a claim is presumed on its way to the queue for `LEASE_MS` (longer than any enqueue may take).
+ */
+export const ADMIT_TIMEOUT_MS = 1000;
+export const ENQUEUE_TIMEOUT_MS = 2000;
+export const LEASE_MS = ENQUEUE_TIMEOUT_MS + 1000;
+const POLL_MS = 25;
+
+/** `HOLDFAST_TEST_FAULT=kill-after-claim`: SIGKILL the process right after claiming such a key. */
+export const FAULT_KEY_PREFIX = "test-fault-kill-";
+
+const unavailable = (c: Context, detail: string, retryAfterSeconds = 1): Response => {
+  c.header("Retry-After", String(retryAfterSeconds));
+  return problem(c, "unavailable", detail);
+};
+
+const within = <A>(p: Promise<A>, ms: number, late: () => A): Promise<A> => {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<A>((resolve) => {
+      timer = setTimeout(() => resolve(late()), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+};
+
+/** The write-side token buckets of this request (per shopper, per IP), or none when limiting is off. */
+export const writeBuckets = (c: Context, deps: WriteApiDeps, userId: string): BucketCheck[] =>
+  deps.rateLimits === null
+    ? []
+    : [
+        { key: `w:shopper:${userId}`, bucket: deps.rateLimits.limits.shopperWrite },
+        { key: `w:ip:${ipOf(c)}`, bucket: deps.rateLimits.limits.ipWrite },
+      ];
+
+/** An edge refusal as it can be stored and replayed. */
+export const recordAnswer = async (r: Response): Promise<RecordedAnswer> => {
+  const headers: Record<string, string> = {};
+  for (const h of ["Content-Type", "Retry-After"]) {
+    const v = r.headers.get(h);
+    if (v !== null) headers[h] = v;
+  }
+  return { status: r.status, headers, body: await r.clone().text() };
+};
+
+export const replayAnswer = (a: RecordedAnswer): Response =>
+  new Response(a.body, { status: a.status, headers: a.headers });
+
+/** One admission call, bounded; `null` when Redis did not answer in time. */
+export const admitWithin = async (
+  deps: WriteApiDeps,
+  req: Parameters<WriteApiDeps["idempotency"]["admit"]>[0],
+): Promise<Admission | null> =>
+  within(
+    deps.idempotency.admit(req).catch((e: unknown) => {
+      deps.logger.error({ err: e }, "admission (rate limit + idempotency claim) failed");
+      return null;
+    }),
+    ADMIT_TIMEOUT_MS,
+    () => null,
+  );
+
+/** Enqueue, bounded by `ENQUEUE_TIMEOUT_MS`. */
+export const enqueueWithin = (
+  deps: WriteApiDeps,
+  cmd: QueuedCommand,
+): Promise<E.Either<EnqueueError, { partition: number; offset: string }>> =>
+  within(
+    deps
+      .enqueue(cmd)()
+      .catch(
+        (e: unknown): E.Either<EnqueueError, never> =>
+          E.left({ _tag: "QueueUnavailable", message: e instanceof Error ? e.message : String(e) }),
+      ),
+    ENQUEUE_TIMEOUT_MS,
+    () =>
+      E.left({
+        _tag: "QueueUnavailable",
+        message: `the command queue did not acknowledge within ${ENQUEUE_TIMEOUT_MS} ms`,
+      }),
+  );
+
+/** The answer to an enqueue that failed: 404 for a SKU with no partition, else 503 (retry, same key). */
+export const enqueueFailed = (c: Context, deps: WriteApiDeps, error: EnqueueError): Response => {
+  if (error._tag === "UnknownSkuPartition")
+    return problem(c, "unknown-sku", `no SKU ${error.skuId} is listed`);
+  deps.logger.error({ error }, "enqueue failed");
+  return unavailable(c, "the command queue did not accept the request; retry with the same Idempotency-Key");
+};
+
+export { unavailable as respondUnavailable };
+
+/** Wait for a request's recorded outcome until `deadline` (ms since the epoch). */
+export const pollOutcome = async (
+  deps: WriteApiDeps,
+  requestId: string,
+  deadline: number,
+  until: () => boolean = () => false,
+): Promise<Outcome | null> => {
+  for (;;) {
+    const o = await deps.outcomes.read(requestId).catch(() => null);
+    if (o !== null || Date.now() >= deadline || until()) return o;
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+};
+
+/**
+ * Enqueue a command this request owns (fresh claim or takeover), mark the claim queued, and wait for
+ * the outcome within the budget: 201/409 from the outcome, 202 once it is on the queue, 503 when the
+ * queue did not acknowledge (the claim stays `claimed`: a retry enqueues it again).
+ */
+export const enqueueAndWait = async (
+  c: Context,
+  deps: WriteApiDeps,
+  queued: QueuedCommand,
+  claim: { readonly scope: string; readonly key: string } | null,
+  pendingExtra?: Record<string, unknown>,
+): Promise<Response> => {
+  // Listen before enqueueing, so an answer faster than the produce acknowledgement is not missed.
+  const answer = deps.outcomes.expect(queued.requestId, deps.waitBudgetMs);
+  const started = performance.now();
+  const enqueued = await enqueueWithin(deps, queued);
+  deps.observe?.("enqueue", (performance.now() - started) / 1000);
+  if (E.isLeft(enqueued)) return enqueueFailed(c, deps, enqueued.left);
+  if (claim !== null)
+    await deps.idempotency
+      .markQueued(claim.scope, claim.key, queued.requestId)
+      .catch((e: unknown) => deps.logger.warn({ err: e }, "could not mark the claim queued"));
+  const outcome = (await answer) ?? (await deps.outcomes.read(queued.requestId).catch(() => null));
+  deps.observe?.("decision", (performance.now() - started) / 1000);
+  return outcome === null
+    ? respondPending(c, queued.requestId, pendingExtra)
+    : respondWithOutcome(c, outcome);
+};
+
+/** Take over a claim whose command may never have reached the queue: enqueue it again, same id. */
+export const takeOver = async (
+  c: Context,
+  deps: WriteApiDeps,
+  claim: { readonly scope: string; readonly key: string },
+  requestId: string,
+  command: string,
+): Promise<Response> => {
+  let decoded: E.Either<unknown, QueuedCommand>;
+  try {
+    decoded = QueuedCommand.decode(JSON.parse(command));
+  } catch (e) {
+    decoded = E.left(e);
+  }
+  if (E.isLeft(decoded) || decoded.right.requestId !== requestId) {
+    deps.logger.error({ requestId }, "a claim holds an unreadable command");
+    return unavailable(c, "this request's claim is unreadable; retry later");
+  }
+  deps.logger.info({ requestId }, "re-enqueueing a claimed request that may never have reached the queue");
+  return enqueueAndWait(c, deps, { ...decoded.right, replyTo: deps.outcomes.replyTo }, claim);
+};
+
+/**
+ * A duplicate of a request that holds the claim and may still be enqueueing it: wait for its outcome;
+ * once the lease is over, ask again (one call, no rate tokens), which may hand the command over to us.
+ * Answers 202 only when the command is known to be on the queue, 503 otherwise.
+ */
+export const awaitInFlight = async (
+  c: Context,
+  deps: WriteApiDeps,
+  claim: Parameters<WriteApiDeps["idempotency"]["admit"]>[0]["claim"] & object,
+  first: { readonly requestId: string; readonly leaseLeftMs: number },
+): Promise<Response> => {
+  const deadline = Date.now() + deps.waitBudgetMs;
+  let leaseEnds = Date.now() + first.leaseLeftMs;
+  let queued = false;
+  for (;;) {
+    const o = await pollOutcome(deps, first.requestId, Math.min(deadline, queued ? deadline : leaseEnds));
+    if (o !== null) return respondWithOutcome(c, o);
+    if (Date.now() >= deadline)
+      return queued
+        ? respondPending(c, first.requestId)
+        : unavailable(c, "the first request with this Idempotency-Key is still being queued; retry");
+    const again = await admitWithin(deps, { buckets: [], claim, leaseMs: LEASE_MS });
+    if (again === null) return unavailable(c, "the idempotency store did not answer; retry");
+    switch (again._tag) {
+      case "InFlight":
+        leaseEnds = Date.now() + again.leaseLeftMs;
+        continue;
+      case "Queued":
+        queued = true;
+        continue;
+      case "Takeover":
+        return takeOver(c, deps, claim, again.requestId, again.command);
+      case "Answered":
+        return replayAnswer(again.answer);
+      case "Claimed":
+        // The claim expired meanwhile and this request now holds it.
+        return takeOver(c, deps, claim, claim.requestId, claim.command);
+      default:
+        return unavailable(c, "this Idempotency-Key changed state; retry");
+    }
+  }
+};
