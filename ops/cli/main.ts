@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { registerAudit } from "./commands/audit.ts";
+import { registerHandler } from "./commands/handler.ts";
 import { registerPayments } from "./commands/payments.ts";
 import { registerProjections } from "./commands/projections.ts";
 import { registerReplay } from "./commands/replay.ts";
@@ -25,6 +26,7 @@ for (const register of [
   registerProjections,
   registerSubscribe,
   registerPayments,
+  registerHandler,
 ])
   register(program);
 
