@@ -49,6 +49,8 @@ interface Fault {
   readonly at: number;
   /** When the dependency (or a replacement process) was healthy again. */
   healthyAt: number;
+  /** When the dependency stopped answering (Kafka's controlled shutdown takes a while). */
+  downAt?: number;
 }
 
 const metric = async (port: number, name: string): Promise<number> => {
@@ -175,7 +177,7 @@ describe("a sale under faults", () => {
     await faulty.exited;
     expect(faulty.child.signalCode).toBe("SIGKILL");
     faults.push(f2);
-    const victim = shop("fault-victim", killKey);
+    const victim = shop("fault-victim", killKey).then((a) => ({ ...a, retries: a.retries + 1 }));
     track(victim);
     apis.push(await h.serve("write-api", { waitMs: 3000 }));
     f2.healthyAt = Date.now();
@@ -185,6 +187,7 @@ describe("a sale under faults", () => {
     for (const n of [1, 2]) {
       const f: Fault = { name: `Kafka stop/start #${n}`, at: Date.now(), healthyAt: 0 };
       await kafka.stop();
+      f.downAt = Date.now();
       await sleep(3000); // the outage itself
       await kafka.start();
       f.healthyAt = Date.now();
@@ -195,6 +198,7 @@ describe("a sale under faults", () => {
     // 5. Redis restarted.
     const f5: Fault = { name: "Redis restart", at: Date.now(), healthyAt: 0 };
     await redis.stop();
+    f5.downAt = Date.now();
     await sleep(2000);
     await redis.start();
     f5.healthyAt = Date.now();
@@ -253,7 +257,11 @@ describe("a sale under faults", () => {
         f.healthyAt > f.at && resumed !== undefined
           ? `${((resumed - f.healthyAt) / 1000).toFixed(1)} s`
           : "-";
-      return `  ${f.name.padEnd(46)} decisions stopped ${(gap / 1000).toFixed(1)} s; first decision after healthy: ${afterHealthy}`;
+      const down =
+        f.downAt === undefined
+          ? ""
+          : `; stopping took ${((f.downAt - f.at) / 1000).toFixed(1)} s, down until healthy ${((f.healthyAt - f.downAt) / 1000).toFixed(1)} s`;
+      return `  ${f.name.padEnd(44)} decisions stopped ${(gap / 1000).toFixed(1)} s; first decision after healthy: ${afterHealthy}${down}`;
     });
     const retried = answers.filter((a) => a.retries > 0);
     console.info(

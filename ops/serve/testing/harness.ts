@@ -96,6 +96,8 @@ export const startHarness = async (
   const redisUrl = servers.redisUrl ?? process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
   const brokers = [...(servers.kafkaBrokers ?? (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(","))];
   const redis = new Redis(redisUrl);
+  // A fault test restarts its private Redis: the client reconnects by itself.
+  redis.on("error", () => undefined);
   const kafka = new Kafka({ clientId: `test-${label}`, brokers, logLevel: logLevel.NOTHING });
   const storeE = await makePostgresEventStore({ connectionString: db.url, maxConnections: 2 })();
   if (E.isLeft(storeE)) throw new Error(JSON.stringify(storeE.left));
