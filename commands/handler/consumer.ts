@@ -3,7 +3,7 @@ import { type EachBatchPayload, type Kafka, type KafkaMessage, Partitioners, typ
 import { nextHoldDeadline } from "../../domain/sku/index.ts";
 import { describeDecodeErrors, QueuedCommand } from "../../event-schemas/index.ts";
 import type { EventStore } from "../../infra/event-store/port.ts";
-import { FAST_FAILOVER_SESSION_MS, failoverConsumerConfig } from "../../infra/kafka/failover.ts";
+import { failoverConsumerConfig, failoverSessionTimeout } from "../../infra/kafka/failover.ts";
 import { type SupervisedConsumer, superviseConsumer } from "../../infra/kafka/supervised-consumer.ts";
 import type { Logger } from "../../infra/observability/logger.ts";
 import type { Registry } from "../../infra/observability/metrics.ts";
@@ -28,7 +28,7 @@ export interface HandlerDeps extends ChunkDeps {
   readonly maxChunk?: number;
   /** Partitions (SKUs) decided concurrently (default 4). */
   readonly concurrency?: number;
-  /** Consumer session timeout (see infra/kafka/failover.ts; default FAST_FAILOVER_SESSION_MS). */
+  /** Consumer session timeout (default: the fast-failover one the broker allows, infra/kafka/failover.ts). */
   readonly sessionTimeout?: number;
   /** Where the consumer supervisor registers its metrics. */
   readonly registry?: Registry;
@@ -73,6 +73,17 @@ export const decodeMessage = (m: KafkaMessage): Decoded => {
   return { ok: true, item: { queued: cmd, position: Number(m.offset) } };
 };
 
+/** The fast-failover session the broker allows (infra/kafka/failover.ts). */
+const sessionTimeoutOf = async (kafka: Kafka, logger: Logger): Promise<number> => {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    return await failoverSessionTimeout(admin, logger);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+};
+
 /**
  * The command handler (role `command-handler`): consumes the command topic in a consumer group, one
  * partition per SKU. Poison messages go to the dead-letter topic as they are fetched; commands queue per
@@ -93,7 +104,7 @@ export const startCommandHandler = async (deps: HandlerDeps): Promise<RunningHan
   // Timings for fast failover, and why: infra/kafka/failover.ts.
   const consumerConfig = failoverConsumerConfig(
     deps.groupId,
-    deps.sessionTimeout ?? FAST_FAILOVER_SESSION_MS,
+    deps.sessionTimeout ?? (await sessionTimeoutOf(deps.kafka, deps.logger)),
   );
   let supervisor: SupervisedConsumer | null = null;
   let lastProgressAt = Date.now();
