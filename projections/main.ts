@@ -60,13 +60,22 @@ export const projectorRole = (opts: ProjectorRoleOptions = {}): Role => ({
     await producer.connect();
     const metrics = projectionMetrics(ctx.registry);
     const status = redisStatusSink(redis, names.redisNamespace);
-    const run = (projection: Parameters<typeof runProjector>[0]["projection"]) =>
-      runProjector({ store: store.right, projection, logger, metrics, status });
+    const run = (
+      projection: Parameters<typeof runProjector>[0]["projection"],
+      retry?: Parameters<typeof runProjector>[0]["retry"],
+    ) =>
+      runProjector({ store: store.right, projection, logger, metrics, status, ...(retry ? { retry } : {}) });
     const projectors: RunningProjector[] = [
       run(availabilityProjection(redis, { namespace: names.redisNamespace })),
       run(ordersProjection(pool)),
       run(productsProjection(es, { prefix: names.searchPrefix })),
-      run(relayProjection({ pool, producer, topic: names.integrationTopic, name: "integration-relay" })),
+      // The relay's only failure is the broker (or PostgreSQL) being away, never a poison event: it
+      // retries until they are back (backoff ≤ 2 s) instead of parking after a few attempts.
+      run(relayProjection({ pool, producer, topic: names.integrationTopic, name: "integration-relay" }), {
+        attempts: Number.MAX_SAFE_INTEGER,
+        baseDelayMs: 100,
+        maxDelayMs: 2000,
+      }),
     ];
     const queue = opts.commandQueue === undefined ? null : await opts.commandQueue(ctx);
     const sweeper =

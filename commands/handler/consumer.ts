@@ -218,7 +218,7 @@ export const startCommandHandler = async (deps: HandlerDeps): Promise<RunningHan
       lane.failures = 0;
       return true;
     }
-    await new Promise((r) => setTimeout(r, retryDelayMs(attempts - 1)));
+    await new Promise((r) => setTimeout(r, retryDelayMs(attempts - 1, own ? 5000 : 1000)));
     return false;
   };
   const pausePartition = (lane: Lane): void => {

@@ -40,8 +40,12 @@ export interface ParkedSku {
 /** Attempts (with backoff: about 6 s in all) before a SKU whose failure is its own is parked. */
 export const PARK_AFTER_ATTEMPTS = 5;
 
-export const retryDelayMs = (attempt: number): number => {
-  const cap = Math.min(5000, 200 * 2 ** attempt);
+/**
+ * Capped exponential backoff with jitter. A SKU's own failure backs off to 5 s; an outage (Redis, the
+ * store unreachable) only to 1 s, so decisions resume within about a second of the dependency's return.
+ */
+export const retryDelayMs = (attempt: number, capMs = 5000): number => {
+  const cap = Math.min(capMs, 200 * 2 ** attempt);
   return cap / 2 + Math.random() * (cap / 2);
 };
 

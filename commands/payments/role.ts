@@ -3,7 +3,7 @@ import type { Role } from "../../infra/process/role.ts";
 import type { CommandTopics } from "../queue/topics.ts";
 import { makePaymentMetrics } from "./metrics.ts";
 import { defaultSagaPolicy, type SagaPolicy } from "./policy.ts";
-import { startPaymentSaga } from "./saga.ts";
+import { type PaymentSagaDeps, startPaymentSaga } from "./saga.ts";
 import { openEventStore, openPaymentsClients } from "./wiring.ts";
 
 /**
@@ -33,7 +33,8 @@ export const makePaymentsRole = (opts: PaymentsRoleOptions = {}): Role => ({
     });
     const metrics = makePaymentMetrics(ctx.registry);
     let failed: string | null = null;
-    const saga = await startPaymentSaga({
+    let stopped = false;
+    const sagaDeps: PaymentSagaDeps = {
       store,
       gateway: makeHttpPaymentGateway({
         baseUrl: ctx.config.paymentGatewayUrl,
@@ -46,14 +47,35 @@ export const makePaymentsRole = (opts: PaymentsRoleOptions = {}): Role => ({
       ...(opts.checkpointName === undefined ? {} : { name: opts.checkpointName }),
       onOutcome: (_order, outcome) => metrics.outcomes.inc({ outcome: outcome._tag }),
       onCall: (call, result) => metrics.calls.inc({ call, result }),
-    });
-    saga.done.catch((e: unknown) => {
-      failed = e instanceof Error ? e.message : String(e);
-      logger.error({ err: e }, "payment saga: subscription ended");
-    });
+    };
+    let saga = await startPaymentSaga(sagaDeps);
+    // Supervised like the Kafka consumers: when the saga's feed gives up (the database away for longer
+    // than the subscription tolerates), it is started again from its checkpoint with backoff, instead of
+    // staying dead behind a not-ready probe.
+    const watch = (running: typeof saga) =>
+      running.done.catch(async (e: unknown) => {
+        if (stopped) return;
+        failed = e instanceof Error ? e.message : String(e);
+        logger.error({ err: e }, "payment saga: subscription ended; restarting");
+        for (let attempt = 0; !stopped; attempt++) {
+          await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** attempt)));
+          if (stopped) return;
+          try {
+            saga = await startPaymentSaga(sagaDeps);
+            failed = null;
+            logger.warn({ attempt: attempt + 1 }, "payment saga restarted from its checkpoint");
+            void watch(saga);
+            return;
+          } catch (e2) {
+            failed = e2 instanceof Error ? e2.message : String(e2);
+          }
+        }
+      });
+    void watch(saga);
     return {
       readiness: [{ name: "payments", check: async () => failed }],
       async stop() {
+        stopped = true;
         await saga.stop();
         await store.close();
         await clients.close();

@@ -9,7 +9,7 @@ import { type PrivateServer, startPrivateKafka, startPrivateRedis } from "./test
 
 /**
  * A flash sale through HTTP while things break: the command handler SIGKILLed, a write API SIGKILLed
- * between the idempotency claim and the enqueue, Kafka stopped and started twice, Redis restarted.
+ * between the idempotency claim and the enqueue, Kafka stopped and started twice, Redis restarted, the handler stopped with SIGTERM.
  * Kafka and Redis are this test's OWN instances (free ports, data under .holdfast/), never the shared
  * ones. Every shopper retries with the same Idempotency-Key until it has a final answer (201/409).
  * Afterwards: zero oversell, every request decided exactly once and the retry with its key gets the
@@ -203,6 +203,18 @@ describe("a sale under faults", () => {
     await redis.start();
     f5.healthyAt = Date.now();
     faults.push(f5);
+    await progress(20);
+
+    // 6. A clean stop (SIGTERM) of the handler that owns the partition hands it over at once.
+    const alive = handlers.filter((p) => p.child.exitCode === null && p.child.signalCode === null);
+    const before = await Promise.all(alive.map((p) => metric(p.port, "holdfast_commands_decided_total")));
+    await progress(10);
+    const after = await Promise.all(alive.map((p) => metric(p.port, "holdfast_commands_decided_total")));
+    const busy = alive[after.findIndex((n, i) => n > before[i]!)] ?? alive[0]!;
+    const f6: Fault = { name: "handler SIGTERM", at: Date.now(), healthyAt: Date.now() };
+    busy.child.kill("SIGTERM");
+    faults.push(f6);
+    expect(await busy.exited).toBe(0);
     await progress(20);
 
     loading = false;
