@@ -25,7 +25,9 @@ export const makeKafka = (
     brokers: [...config.kafkaBrokers],
     connectionTimeout: 3000,
     requestTimeout: 30000,
-    retry: { initialRetryTime: 100, retries: 8 },
+    // Retry steps capped at 1 s (kafkajs's default ceiling is 30 s): once a broker is back, producers
+    // and admins find it within a second; the write path bounds its own waits (write-api/admission.ts).
+    retry: { initialRetryTime: 100, maxRetryTime: 1000, retries: 8 },
     logLevel: logLevel.WARN,
     ...(opts.logger === undefined ? {} : { logCreator: pinoLogCreator(opts.logger) }),
   });

@@ -4,7 +4,7 @@ import type { Logger } from "../observability/logger.ts";
 /**
  * Consumer-group timings chosen for fast failover of a serialized writer (the command handler).
  *
- * - sessionTimeout 2,500 ms: after a handler is SIGKILLed nobody tells the coordinator; it notices only
+ * - sessionTimeout 2,000 ms: after a handler is SIGKILLed nobody tells the coordinator; it notices only
  *   when the session expires, and only then hands the partitions to another (or the restarted) member.
  *   The issue's bound is "decisions again within 3 s", so the session must be shorter than that. A
  *   spurious expiry (a GC pause, a 2-core machine under load) costs a rebalance, never correctness:
@@ -17,11 +17,11 @@ import type { Logger } from "../observability/logger.ts";
  *   long timeout would only delay every rebalance by a dead member that has not timed out yet.
  * - retry: short steps (100 ms doubling to 1 s, 5 tries) so a client waiting for a broker polls often;
  *   once they are spent the consumer crashes and the supervisor rebuilds it (supervised-consumer.ts),
- *   which also keeps retrying every ≤ 2 s until the broker is back: decisions resume within a few
+ *   which also keeps retrying every ≤ 1 s until the broker is back: decisions resume within a few
  *   seconds of the broker being healthy instead of after kafkajs's default 30 s retry ceiling.
  * - metadataMaxAge 3,000 ms: a new SKU's partition is noticed within seconds.
  */
-export const FAST_FAILOVER_SESSION_MS = 2500;
+export const FAST_FAILOVER_SESSION_MS = 2000;
 
 const BROKER_RESOURCE = 4;
 

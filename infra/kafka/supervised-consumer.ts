@@ -100,7 +100,7 @@ export const superviseConsumer = async (opts: SuperviseOptions): Promise<Supervi
   const metrics = metricsOf(opts.registry);
   // Small steps: while the broker is down a rebuild is one refused connection, and once it is back
   // the next attempt must come soon (decisions resume within seconds of the broker being healthy).
-  const backoff = opts.backoff ?? { initialMs: 200, maxMs: 2000 };
+  const backoff = opts.backoff ?? { initialMs: 200, maxMs: 1000 };
   const joinTimeoutMs = opts.joinTimeoutMs ?? 20_000;
   let consumer: Consumer | null = null;
   let generation = 0;

@@ -15,6 +15,9 @@ export const makeRedis = (
   new Redis(config.redisUrl, {
     enableAutoPipelining: opts.autoPipelining ?? opts.subscriber !== true,
     maxRetriesPerRequest: 3,
+    // Reconnect at least every 500 ms while Redis is away (ioredis's default backs off to 2 s), so the
+    // write path is back within half a second of Redis being healthy again.
+    retryStrategy: (times: number) => Math.min(times * 50, 500),
     lazyConnect: false,
     ...(opts.name === undefined ? {} : { connectionName: opts.name }),
   });

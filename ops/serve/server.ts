@@ -22,8 +22,8 @@ export const startServer = async (
   opts: { readonly port: number; readonly hostname: string },
 ): Promise<RunningServer> => {
   const running: Array<{ name: string; role: RunningRole }> = [];
-  const stopRoles = async () => {
-    for (const { name, role } of running.reverse()) {
+  const stopRoles = async (which: (r: RunningRole) => boolean = () => true) => {
+    for (const { name, role } of [...running].reverse().filter((r) => which(r.role))) {
       try {
         await role.stop();
       } catch (e) {
@@ -66,8 +66,13 @@ export const startServer = async (
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Keep-alive connections would hold close() open: drop the idle ones, give busy ones 5 s.
       (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+      // Background roles (command handler, projector, payments) serve no routes: they stop at once, so
+      // a SIGTERMed handler leaves its consumer group (and hands its partitions over) without waiting
+      // for HTTP connections to drain.
+      const background = stopRoles((r) => r.app === undefined);
       await Promise.race([closed, new Promise((r) => setTimeout(r, 5000).unref())]);
-      await stopRoles();
+      await background;
+      await stopRoles((r) => r.app !== undefined);
     },
   };
 };

@@ -101,7 +101,7 @@ export const kafkaServer = (brokers: ReadonlyArray<string>, paths: StackPaths): 
       "min.insync.replicas=1",
       "default.replication.factor=1",
       "group.initial.rebalance.delay.ms=0",
-      // Let the command handler ask for a 2.5 s session (fast failover, infra/kafka/failover.ts); the
+      // Let the command handler ask for a 2 s session (fast failover, infra/kafka/failover.ts); the
       // broker's default minimum is 6 s.
       "group.min.session.timeout.ms=1000",
       "",
