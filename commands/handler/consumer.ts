@@ -344,6 +344,8 @@ export const startCommandHandler = async (deps: HandlerDeps): Promise<RunningHan
     logger: deps.logger,
     ...(deps.registry === undefined ? {} : { registry: deps.registry }),
     onLost: forgetFetched,
+    // A member still outside its group after a full rebalance plus a session is stuck: rebuild it.
+    joinTimeoutMs: consumerConfig.rebalanceTimeout + consumerConfig.sessionTimeout + 1000,
     bind: async (consumer) => {
       consumer.on(consumer.events.REBALANCING, forgetFetched);
       await consumer.subscribe({ topic: deps.topics.commands, fromBeginning: true });

@@ -28,7 +28,7 @@ const BROKER_RESOURCE = 4;
 export const failoverConsumerConfig = (
   groupId: string,
   sessionTimeout: number,
-): ConsumerConfig & { readonly sessionTimeout: number } => ({
+): ConsumerConfig & { readonly sessionTimeout: number; readonly rebalanceTimeout: number } => ({
   groupId,
   sessionTimeout,
   heartbeatInterval: Math.max(100, Math.floor(sessionTimeout / 5)),

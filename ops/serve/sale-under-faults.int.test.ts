@@ -1,5 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FAULT_KEY_PREFIX } from "../../write-api/admission.ts";
 import type { FinalAnswer } from "./testing/answers.ts";
@@ -31,7 +33,20 @@ beforeAll(async () => {
   admin = await h.token("ops", true);
 }, 180_000);
 
+/** Every `holdfast serve` child, for `HOLDFAST_FAULT_LOGS=dir` (their JSON logs, to study a run). */
+const served: ServeProcess[] = [];
+const serve = async (...args: Parameters<Harness["serve"]>): Promise<ServeProcess> => {
+  const p = await h.serve(...args);
+  served.push(p);
+  return p;
+};
+
 afterAll(async () => {
+  const dir = process.env.HOLDFAST_FAULT_LOGS;
+  if (dir !== undefined) {
+    mkdirSync(dir, { recursive: true });
+    for (const p of served) writeFileSync(join(dir, `serve-${p.child.pid}.log`), p.output());
+  }
   await h?.close().catch(() => undefined);
   await Promise.all([kafka?.close(), redis?.close()]);
 }, 120_000);
@@ -61,7 +76,7 @@ const metric = async (port: number, name: string): Promise<number> => {
 
 describe("a sale under faults", () => {
   it("never oversells, answers every request once, and resumes after each fault", async () => {
-    const handlers: ServeProcess[] = [await h.serve("command-handler")];
+    const handlers: ServeProcess[] = [await serve("command-handler")];
     const apiEnv = { HOLDFAST_TEST_FAULT: "kill-after-claim" };
     const apis: ServeProcess[] = await Promise.all([
       h.serve("write-api", { waitMs: 3000, env: apiEnv }),
@@ -142,11 +157,23 @@ describe("a sale under faults", () => {
       await waitFor(`${more} more answers`, async () => done.n >= base + more, 90_000, 100);
     };
     const faults: Fault[] = [];
+    /**
+     * While a dependency is down a write is answered 503 `unavailable` with Retry-After, not held; the
+     * shopper then retries with the same key like every other one (its command may still be decided).
+     */
+    const probeOutage = async (userId: string) => {
+      const key = randomUUID();
+      const r = await client(pick().port).reserve(await h.token(userId), skuId, { quantity: 1 }, key);
+      expect(r.status).toBe(503);
+      expect(r.body.type).toBe("/problems/unavailable");
+      expect(Number(r.headers.get("Retry-After"))).toBeGreaterThanOrEqual(1);
+      track(shop(userId, key).then((a) => ({ ...a, retries: a.retries + 1 })));
+    };
 
     await progress(20);
 
     // 1. The handler that owns the SKU's partition is SIGKILLed; a standby in the group takes over.
-    handlers.push(await h.serve("command-handler"));
+    handlers.push(await serve("command-handler"));
     await progress(10);
     const decided = await Promise.all(handlers.map((p) => metric(p.port, "holdfast_commands_decided_total")));
     await progress(10);
@@ -160,7 +187,7 @@ describe("a sale under faults", () => {
     await killed.exited;
     faults.push(f1);
     await progress(20);
-    handlers.push(await h.serve("command-handler")); // a new standby for what follows
+    handlers.push(await serve("command-handler")); // a new standby for what follows
 
     // 2. A write API is SIGKILLed after claiming a key, before the command reaches Kafka.
     const faulty = apis[0]!;
@@ -177,9 +204,13 @@ describe("a sale under faults", () => {
     await faulty.exited;
     expect(faulty.child.signalCode).toBe("SIGKILL");
     faults.push(f2);
+    // The dead process left the key claimed, with its request id and command, and nothing on the queue.
+    const orphan = await h.redis.hgetall(`${h.ns.redisPrefix}idem2:fault-victim:${killKey}`);
+    expect(orphan.s).toBe("c");
+    expect(orphan.r).toMatch(/^[0-9a-f-]{36}$/);
     const victim = shop("fault-victim", killKey).then((a) => ({ ...a, retries: a.retries + 1 }));
     track(victim);
-    apis.push(await h.serve("write-api", { waitMs: 3000 }));
+    apis.push(await serve("write-api", { waitMs: 3000 }));
     f2.healthyAt = Date.now();
     await progress(20);
 
@@ -188,6 +219,7 @@ describe("a sale under faults", () => {
       const f: Fault = { name: `Kafka stop/start #${n}`, at: Date.now(), healthyAt: 0 };
       await kafka.stop();
       f.downAt = Date.now();
+      await probeOutage(`kafka-probe-${n}`);
       await sleep(3000); // the outage itself
       await kafka.start();
       f.healthyAt = Date.now();
@@ -199,6 +231,7 @@ describe("a sale under faults", () => {
     const f5: Fault = { name: "Redis restart", at: Date.now(), healthyAt: 0 };
     await redis.stop();
     f5.downAt = Date.now();
+    await probeOutage("redis-probe");
     await sleep(2000);
     await redis.start();
     f5.healthyAt = Date.now();
@@ -226,6 +259,11 @@ describe("a sale under faults", () => {
     await checkReservationInvariants(h, skuId, STOCK, answers);
     const v = await victim;
     expect([201, 409]).toContain(v.status);
+    // The retry enqueued the SAME request id the dead process had claimed, decided exactly once.
+    const victimEvents = (await h.stream(skuId)).filter((e) => e.envelope.requestId === orphan.r);
+    expect(victimEvents.map((e) => e.event.type)).toEqual([
+      v.status === 201 ? "ReservationPlaced" : "ReservationRejected",
+    ]);
 
     // The retry with the same key gets the same final answer.
     const c = client(pick().port);
