@@ -5,8 +5,8 @@ import { type AuthEnv, authenticate } from "../infra/http/auth.ts";
 import { problem } from "../infra/http/problem.ts";
 import { AddStockBody, ListSkuBody, PlaceOrderBody, ReserveBody } from "./bodies.ts";
 import type { WriteApiDeps } from "./deps.ts";
-import { idempotencyKeyOf, readJson } from "./request.ts";
-import { respondWithOutcome } from "./respond.ts";
+import { idempotencyKeyOf, readJson, readNoBody } from "./request.ts";
+import { asCloseAnswer, respondWithOutcome } from "./respond.ts";
 import { submit } from "./submit.ts";
 
 /**
@@ -33,11 +33,12 @@ export const makeWriteApi = (deps: WriteApiDeps): Hono<AuthEnv> => {
   const shopper = authenticate(deps.verify);
   const admin = authenticate(deps.verify, { admin: true });
   const limit = rateLimited(deps);
+  const bodyOpts = { deadlineMs: deps.bodyDeadlineMs };
 
   app.post("/v1/skus", admin, limit, async (c) => {
     const key = idempotencyKeyOf(c);
     if (E.isLeft(key)) return key.left;
-    const body = await readJson(c, ListSkuBody);
+    const body = await readJson(c, ListSkuBody, bodyOpts);
     if (E.isLeft(body)) return body.left;
     const b = body.right.value;
     return submit(c, deps, {
@@ -73,7 +74,7 @@ export const makeWriteApi = (deps: WriteApiDeps): Hono<AuthEnv> => {
   app.post("/v1/skus/:skuId/stock", admin, limit, async (c) => {
     const key = idempotencyKeyOf(c);
     if (E.isLeft(key)) return key.left;
-    const body = await readJson(c, AddStockBody);
+    const body = await readJson(c, AddStockBody, bodyOpts);
     if (E.isLeft(body)) return body.left;
     const sku = await listedSku(c);
     if (E.isLeft(sku)) return sku.left;
@@ -89,21 +90,24 @@ export const makeWriteApi = (deps: WriteApiDeps): Hono<AuthEnv> => {
   app.post("/v1/skus/:skuId/close", admin, limit, async (c) => {
     const key = idempotencyKeyOf(c);
     if (E.isLeft(key)) return key.left;
+    const body = await readNoBody(c, bodyOpts);
+    if (E.isLeft(body)) return body.left;
     const sku = await listedSku(c);
     if (E.isLeft(sku)) return sku.left;
-    return submit(c, deps, {
+    const res = await submit(c, deps, {
       requestId: deps.newId(),
       skuId: sku.right,
       command: { type: "CloseSale" },
       refs: { owner: c.get("principal").userId },
       idempotency: { scope: c.get("principal").userId, key: key.right, body: undefined },
     });
+    return asCloseAnswer(c, sku.right, res);
   });
 
   app.post("/v1/skus/:skuId/reservations", shopper, limit, async (c) => {
     const key = idempotencyKeyOf(c);
     if (E.isLeft(key)) return key.left;
-    const body = await readJson(c, ReserveBody);
+    const body = await readJson(c, ReserveBody, bodyOpts);
     if (E.isLeft(body)) return body.left;
     const sku = await listedSku(c);
     if (E.isLeft(sku)) return sku.left;
@@ -134,6 +138,8 @@ export const makeWriteApi = (deps: WriteApiDeps): Hono<AuthEnv> => {
 
   app.delete("/v1/reservations/:reservationId", shopper, limit, async (c) => {
     const reservationId = c.req.param("reservationId");
+    const body = await readNoBody(c, bodyOpts);
+    if (E.isLeft(body)) return body.left;
     const skuId = Uuid.is(reservationId) ? await deps.refs.reservationSku(reservationId) : null;
     if (skuId === null) return problem(c, "not-found", `no reservation ${reservationId}`);
     const userId = c.get("principal").userId;
@@ -150,7 +156,7 @@ export const makeWriteApi = (deps: WriteApiDeps): Hono<AuthEnv> => {
   app.post("/v1/orders", shopper, limit, async (c) => {
     const key = idempotencyKeyOf(c);
     if (E.isLeft(key)) return key.left;
-    const body = await readJson(c, PlaceOrderBody);
+    const body = await readJson(c, PlaceOrderBody, bodyOpts);
     if (E.isLeft(body)) return body.left;
     const { reservationId, paymentToken } = body.right.value;
     const skuId = await deps.refs.reservationSku(reservationId);
@@ -172,8 +178,9 @@ export const makeWriteApi = (deps: WriteApiDeps): Hono<AuthEnv> => {
     const owner = Uuid.is(requestId) ? await deps.refs.requestOwner(requestId) : null;
     if (owner === null) return problem(c, "not-found", `no request ${requestId}`);
     const principal = c.get("principal");
+    // Another shopper's request answers exactly like an unknown one, so ids cannot be probed.
     if (owner !== principal.userId && !principal.admin)
-      return problem(c, "forbidden", "this request is not yours");
+      return problem(c, "not-found", `no request ${requestId}`);
     const o = await deps.outcomes.read(requestId);
     return o === null ? c.json({ requestId, status: "pending" }, 200) : respondWithOutcome(c, o);
   });

@@ -35,6 +35,8 @@ export interface WriteApiDeps {
   };
   /** `null`: limiting off (`HOLDFAST_RATE_LIMITS=off`). */
   readonly rateLimits: { readonly limiter: RateLimiter; readonly limits: RateLimits } | null;
+  /** How long a request body may take to arrive in full (ms; default `BODY_DEADLINE_MS`, 10 s). */
+  readonly bodyDeadlineMs?: number;
   /** How long a request waits for its decision before answering 202 (ms). */
   readonly waitBudgetMs: number;
   readonly newId: () => string;

@@ -5,9 +5,15 @@ import type * as t from "io-ts";
 import { canonicalJson } from "../event-schemas/index.ts";
 import { problem } from "../infra/http/problem.ts";
 import { IdempotencyKey } from "./bodies.ts";
+import { isJsonType, parseJsonBody, readBodyBytes } from "./body.ts";
 
-/** API.md: request bodies are JSON, at most 16 KiB. */
-export const MAX_BODY_BYTES = 16 * 1024;
+export { MAX_BODY_BYTES } from "./body.ts";
+
+/** A value as it appears in a 400's detail: JSON, cut short (a body may be 16 KiB). */
+const shown = (value: unknown): string => {
+  const s = JSON.stringify(value) ?? String(value);
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+};
 
 const describe = (errors: t.Errors): string =>
   errors
@@ -20,41 +26,76 @@ const describe = (errors: t.Errors): string =>
       const expected = e.context[e.context.length - 1]?.type.name ?? "a valid value";
       return e.value === undefined
         ? `${path || "body"} is required`
-        : `${path || "body"} must be ${expected}, got ${JSON.stringify(e.value)}`;
+        : `${path || "body"} must be ${expected}, got ${shown(e.value)}`;
     })
     .filter((s, i, all) => all.indexOf(s) === i)
     .join("; ");
 
+export interface BodyOptions {
+  /** How long the body may take to arrive (default `BODY_DEADLINE_MS`). */
+  readonly deadlineMs?: number | undefined;
+}
+
+const bytesOf = (c: Context, opts: BodyOptions) =>
+  readBodyBytes(c.req.raw, opts.deadlineMs === undefined ? {} : { deadlineMs: opts.deadlineMs });
+
 /**
- * Read and decode a JSON body: `application/json`, at most 16 KiB, well-formed, and valid for `codec`.
- * Every failure is a 400 `bad-request` naming what is wrong (API.md defines no 413/415).
+ * Read and decode a JSON body: `application/json`, at most 16 KiB, arriving within the deadline,
+ * well-formed, representable as canonical JSON (`body.ts`), and valid for `codec`. Every failure is a
+ * 400 `bad-request` naming what is wrong (API.md defines no 413/415).
  */
 export const readJson = async <A>(
   c: Context,
   codec: t.Decoder<unknown, A>,
+  opts: BodyOptions = {},
 ): Promise<E.Either<Response, { readonly value: A; readonly raw: unknown }>> => {
-  const type = c.req.header("Content-Type") ?? "";
-  if (!/^application\/json\s*(;.*)?$/i.test(type.trim()))
+  const type = c.req.header("Content-Type");
+  if (!isJsonType(type))
     return E.left(
       problem(c, "bad-request", `the body must be application/json (got "${type || "no Content-Type"}")`),
     );
-  const declared = Number(c.req.header("Content-Length") ?? "0");
-  if (declared > MAX_BODY_BYTES)
-    return E.left(problem(c, "bad-request", `the body is larger than ${MAX_BODY_BYTES} bytes`));
-  const bytes = new Uint8Array(await c.req.arrayBuffer());
-  if (bytes.byteLength > MAX_BODY_BYTES)
-    return E.left(problem(c, "bad-request", `the body is larger than ${MAX_BODY_BYTES} bytes`));
-  let raw: unknown;
-  try {
-    raw = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
-  } catch {
-    return E.left(problem(c, "bad-request", "the body is not well-formed JSON"));
-  }
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw))
+  const bytes = await bytesOf(c, opts);
+  if (E.isLeft(bytes)) return E.left(problem(c, "bad-request", bytes.left));
+  const raw = parseJsonBody(bytes.right);
+  if (E.isLeft(raw)) return E.left(problem(c, "bad-request", raw.left));
+  if (typeof raw.right !== "object" || raw.right === null || Array.isArray(raw.right))
     return E.left(problem(c, "bad-request", "the body must be a JSON object"));
-  const r = codec.decode(raw);
+  const r = codec.decode(raw.right);
   if (E.isLeft(r)) return E.left(problem(c, "bad-request", describe(r.left)));
-  return E.right({ value: r.right, raw });
+  return E.right({ value: r.right, raw: raw.right });
+};
+
+/**
+ * The body of a route that takes none (API.md "—"): empty, or the empty JSON object `{}`. It is still
+ * read to the end (bounded, within the deadline) before the route acts, so a request whose body never
+ * arrives changes nothing.
+ */
+export const readNoBody = async (
+  c: Context,
+  opts: BodyOptions = {},
+): Promise<E.Either<Response, undefined>> => {
+  const bytes = await bytesOf(c, opts);
+  if (E.isLeft(bytes)) return E.left(problem(c, "bad-request", bytes.left));
+  if (bytes.right.byteLength === 0) return E.right(undefined);
+  const type = c.req.header("Content-Type");
+  if (!isJsonType(type))
+    return E.left(
+      problem(
+        c,
+        "bad-request",
+        `a body, when sent, must be application/json (got "${type || "no Content-Type"}")`,
+      ),
+    );
+  const raw = parseJsonBody(bytes.right);
+  if (E.isLeft(raw)) return E.left(problem(c, "bad-request", raw.left));
+  const empty =
+    typeof raw.right === "object" &&
+    raw.right !== null &&
+    !Array.isArray(raw.right) &&
+    Object.keys(raw.right).length === 0;
+  return empty
+    ? E.right(undefined)
+    : E.left(problem(c, "bad-request", "this route takes no body (send none, or {})"));
 };
 
 /** The `Idempotency-Key` header, required on state-changing POSTs (1–128 visible ASCII characters). */

@@ -81,3 +81,15 @@ export const respondPending = (
 const absurd = (value: never): never => {
   throw new Error(`unexpected value: ${JSON.stringify(value)}`);
 };
+
+/**
+ * The close route's answer: closing a closed sale changes nothing, so the handler answers "done"
+ * (`{requestId, status:"done", revision}`); API.md answers every successful close with
+ * `{skuId, status:"closed", revision}`, first or not, fresh or replayed.
+ */
+export const asCloseAnswer = async (c: Context, skuId: string, res: Response): Promise<Response> => {
+  if (res.status !== 200) return res;
+  const body = (await res.clone().json().catch(() => null)) as { status?: unknown; revision?: unknown } | null;
+  if (body === null || body.status !== "done") return res;
+  return c.json({ skuId, status: "closed", revision: body.revision }, 200);
+};
