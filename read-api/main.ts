@@ -37,7 +37,7 @@ export const readApiRole = (
       pool,
       search: elasticsearchProductSearch(es, { prefix: names.searchPrefix }),
       hub,
-      verify: makeTokenVerifier(ctx.config.jwtSecret),
+      verify: makeTokenVerifier(ctx.config.jwtSecret, { maxLifetimeSeconds: ctx.config.tokenMaxSeconds }),
       limiter:
         ctx.config.rateLimits === null ? null : makeRateLimiter(redis, { prefix: names.redisNamespace }),
       ipRead: ctx.config.rateLimits?.ipRead ?? null,

@@ -42,6 +42,8 @@ export interface Config {
    * `test-fault-kill-`, before the command reaches the queue.
    */
   readonly testFault?: "kill-after-claim" | null;
+  /** Longest lifetime (`exp` − `iat`) a token may have (`HOLDFAST_TOKEN_MAX_SECONDS`, default 86400). */
+  readonly tokenMaxSeconds: number;
 }
 
 export interface ConfigError {
@@ -131,6 +133,13 @@ export const decodeConfig = (
   const httpPort = Number(portText);
   if (!/^\d+$/.test(portText) || httpPort < 1 || httpPort > 65535)
     return err("HOLDFAST_HTTP_PORT", `HOLDFAST_HTTP_PORT must be a port number, got "${portText}"`);
+  const maxText = get("HOLDFAST_TOKEN_MAX_SECONDS", "86400");
+  const tokenMaxSeconds = Number(maxText);
+  if (!/^\d{1,9}$/.test(maxText) || tokenMaxSeconds < 1)
+    return err(
+      "HOLDFAST_TOKEN_MAX_SECONDS",
+      `HOLDFAST_TOKEN_MAX_SECONDS must be a positive whole number of seconds, got "${maxText}"`,
+    );
   return E.right({
     databaseUrl: databaseUrl.right,
     eventStoreUrl: esdb.right,
@@ -142,5 +151,6 @@ export const decodeConfig = (
     rateLimits,
     httpPort,
     testFault: env.HOLDFAST_TEST_FAULT === "kill-after-claim" ? "kill-after-claim" : null,
+    tokenMaxSeconds,
   });
 };

@@ -53,7 +53,7 @@ export const writeApiRole = (ns: Namespace, opts: { readonly waitBudgetMs?: numb
     });
     const app = makeWriteApi({
       observe: (phase, seconds) => phases.observe({ phase }, seconds),
-      verify: makeTokenVerifier(ctx.config.jwtSecret),
+      verify: makeTokenVerifier(ctx.config.jwtSecret, { maxLifetimeSeconds: ctx.config.tokenMaxSeconds }),
       enqueue: (cmd) => infra.queue.enqueue(cmd),
       skuListed: async (skuId) => (await infra.registry.partitionOf(skuId)) !== null,
       availability,
