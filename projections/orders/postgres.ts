@@ -19,6 +19,15 @@ class Superseded extends Error {
   }
 }
 
+/**
+ * Text as a PostgreSQL `text` column can hold it: every character but NUL, which PostgreSQL refuses
+ * (`invalid byte sequence for encoding "UTF8": 0x00`) and which would otherwise stop this projection
+ * for good on one event. NUL becomes U+FFFD, the replacement character (as the UTF-8 encoder already
+ * does for a lone surrogate); the log keeps the exact text.
+ */
+export const storableText = (s: string): string =>
+  s.includes("\u0000") ? s.replaceAll("\u0000", "\uFFFD") : s;
+
 const writeDelta = async (c: PoolClient, s: string, d: OrdersDelta, position: GlobalPosition) => {
   if (d.newSkus.size > 0) {
     const rows = [...d.newSkus.values()];
@@ -28,7 +37,7 @@ const writeDelta = async (c: PoolClient, s: string, d: OrdersDelta, position: Gl
        ON CONFLICT (sku_id) DO NOTHING`,
       [
         rows.map((r) => r.skuId),
-        rows.map((r) => r.name),
+        rows.map((r) => storableText(r.name)),
         rows.map((r) => r.priceCents),
         rows.map((r) => r.currency),
         rows.map((r) => r.stock),

@@ -11,6 +11,12 @@ export interface ProductQuery {
   readonly size: number;
 }
 
+/**
+ * The deepest result a search can page to (`page × size`): Elasticsearch's `index.max_result_window`,
+ * left at its default by the products index. Deeper pages are the client's error, never a 5xx.
+ */
+export const MAX_RESULT_WINDOW = 10_000;
+
 export interface ProductHit {
   readonly skuId: string;
   readonly name: string;

@@ -4,6 +4,7 @@ import * as t from "io-ts";
 import * as E from "fp-ts/lib/Either.js";
 import { problem } from "../../infra/http/problem.ts";
 import { type Availability, readAvailability, readProduct } from "../../infra/redis/availability.ts";
+import { MAX_RESULT_WINDOW } from "../../projections/products/search-port.ts";
 import type { ReadApiDeps } from "../deps.ts";
 import { awaitMinRevision, SKU_ID } from "../guards.ts";
 
@@ -50,13 +51,19 @@ export const productRoutes = (deps: ReadApiDeps, limit: MiddlewareHandler) => {
     const p = decoded.right;
     if (p.q !== undefined && p.q.length > 200)
       return problem(c, "bad-request", "q is at most 200 characters");
+    const page = p.page ?? 1;
+    const size = p.size ?? 20;
+    if (page * size > MAX_RESULT_WINDOW)
+      return problem(
+        c,
+        "bad-request",
+        `page × size must be at most ${MAX_RESULT_WINDOW} (search serves no result past the ${MAX_RESULT_WINDOW}th); got page ${page}, size ${size}`,
+      );
     const behind = await awaitMinRevision(c, deps, async (skuId) => {
       const r = await deps.search.revisionOf(skuId)();
       return E.isRight(r) ? r.right : null;
     });
     if (behind !== null) return behind;
-    const page = p.page ?? 1;
-    const size = p.size ?? 20;
     const r = await deps.search.search({
       page,
       size,

@@ -1,0 +1,136 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeMemoryEventStore } from "../infra/event-store/memory.ts";
+import { makeTokenVerifier, signToken } from "../infra/http/auth.ts";
+import { silentLogger } from "../infra/observability/logger.ts";
+import { makeRegistry } from "../infra/observability/metrics.ts";
+import { availabilityProjection } from "../projections/availability/redis.ts";
+import { ordersProjection } from "../projections/orders/postgres.ts";
+import { productsProjection } from "../projections/products/elasticsearch.ts";
+import { elasticsearchProductSearch } from "../projections/products/search.ts";
+import { projectionMetrics } from "../projections/runtime/metrics.ts";
+import { type RunningProjector, runProjector } from "../projections/runtime/runner.ts";
+import { memoryStatusSink } from "../projections/runtime/status.ts";
+import { testElasticsearch } from "../projections/testing/elasticsearch.ts";
+import { testDatabase } from "../projections/testing/postgres.ts";
+import { testRedis } from "../projections/testing/redis.ts";
+import { eventually, listed, placed, skuScenario } from "../projections/testing/scenario.ts";
+import { makeReadApp } from "./app.ts";
+import { makeAvailabilityHub } from "./availability-hub.ts";
+import type { ReadApiDeps } from "./deps.ts";
+
+/**
+ * Issue 12 on the read side, against real PostgreSQL, Redis and Elasticsearch: whatever text the log
+ * holds (the write API refuses control characters now, but older events may carry them) every projection
+ * stores, so the views keep moving (item 3); and deep result pages are the client's 400 (item 5).
+ */
+
+const SECRET = "read-hostile-test-secret-0123456789";
+const store = makeMemoryEventStore({ pollIntervalMs: 5 });
+let redis: ReturnType<typeof testRedis>;
+let db: Awaited<ReturnType<typeof testDatabase>>;
+let es: ReturnType<typeof testElasticsearch>;
+let projectors: RunningProjector[] = [];
+let deps: ReadApiDeps;
+let app: ReturnType<typeof makeReadApp>;
+let sub: ReturnType<ReturnType<typeof testRedis>["redis"]["duplicate"]>;
+let alice = "";
+const status = memoryStatusSink();
+
+beforeAll(async () => {
+  redis = testRedis();
+  db = await testDatabase();
+  es = testElasticsearch();
+  sub = redis.redis.duplicate();
+  const metrics = projectionMetrics(makeRegistry({ defaults: false }));
+  const run = (projection: Parameters<typeof runProjector>[0]["projection"]) =>
+    runProjector({ store, projection, logger: silentLogger(), metrics, status });
+  projectors = [
+    run(availabilityProjection(redis.redis, { namespace: redis.namespace })),
+    run(ordersProjection(db.pool)),
+    run(productsProjection(es.es, { prefix: es.prefix })),
+  ];
+  deps = {
+    redis: redis.redis,
+    namespace: redis.namespace,
+    pool: db.pool,
+    search: elasticsearchProductSearch(es.es, { prefix: es.prefix }),
+    hub: makeAvailabilityHub({ redis: redis.redis, subscriber: sub, namespace: redis.namespace }),
+    verify: makeTokenVerifier(SECRET),
+    limiter: null,
+    ipRead: null,
+    minRevisionWaitMs: 5000,
+  };
+  app = makeReadApp(deps);
+  alice = await signToken(SECRET, { userId: "alice" });
+});
+afterAll(async () => {
+  await Promise.all(projectors.map((p) => p.stop()));
+  await deps.hub.close();
+  sub.disconnect();
+  await store.close();
+  await redis.cleanup();
+  await db.cleanup();
+  await es.cleanup();
+});
+
+const get = (path: string, headers: Record<string, string> = {}) => app.request(path, { headers });
+
+describe("item 3: every projection stores any text a decoded event carries", () => {
+  it("a listing with NUL and control characters does not stop the orders view (or any other)", async () => {
+    const lamp = skuScenario(store, "hi-lamp");
+    await lamp.append(
+      listed("hi-lamp", {
+        name: "lamp\u0000nul",
+        description: "bright\u0000\u001b[31m red",
+        tags: ["l\u0000mp"],
+      } as never),
+    );
+    const r1 = randomUUID();
+    await lamp.append(placed(r1, "alice", 1));
+    // A later SKU's hold: the orders projector must have got past the first listing to show it.
+    const mug = skuScenario(store, "hi-mug");
+    const r2 = randomUUID();
+    await mug.append(listed("hi-mug"));
+    await mug.append(placed(r2, "alice", 1));
+    for (const id of [r1, r2]) {
+      const res = await get(`/v1/reservations/${id}`, {
+        Authorization: `Bearer ${alice}`,
+        "X-Min-Revision": `${id === r1 ? "hi-lamp" : "hi-mug"}@1`,
+      });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ reservationId: id, status: "held", userId: "alice" });
+    }
+    const stored = await db.pool.query<{ name: string }>(
+      "SELECT name FROM hf_orders.sku_sales WHERE sku_id = $1",
+      ["hi-lamp"],
+    );
+    expect(stored.rows[0]?.name).toMatch(/^lamp.nul$/);
+    const product = await get("/v1/products/hi-lamp", { "X-Min-Revision": "hi-lamp@1" });
+    expect(product.status).toBe(200);
+    expect(await product.json()).toMatchObject({ name: "lamp\u0000nul" });
+    const found = await eventually(async () => {
+      const res = await get("/v1/products?q=lamp");
+      const body = (await res.json()) as { items: Array<{ skuId: string; name: string }> };
+      return body.items.find((i) => i.skuId === "hi-lamp");
+    });
+    expect(found.name).toBe("lamp\u0000nul");
+    const states = (await status.readAll()).map((s) => s.state);
+    expect(states).not.toContain("parked");
+  });
+});
+
+describe("item 5: deep result pages", () => {
+  it("past the search window is a 400 naming the bound; the deepest servable page is a 200", async () => {
+    const deep = await get("/v1/products?page=101&size=100");
+    expect(deep.status).toBe(400);
+    expect(deep.headers.get("Content-Type")).toContain("application/problem+json");
+    const p = (await deep.json()) as { type: string; detail: string };
+    expect(p.type).toBe("/problems/bad-request");
+    expect(p.detail).toMatch(/10000/);
+    expect((await get("/v1/products?page=10000&size=2")).status).toBe(400);
+    const last = await get("/v1/products?page=100&size=100");
+    expect(last.status).toBe(200);
+    expect(await last.json()).toMatchObject({ items: [], page: 100, size: 100 });
+  });
+});
