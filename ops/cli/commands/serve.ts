@@ -3,8 +3,8 @@ import * as E from "fp-ts/lib/Either.js";
 import { decodeConfig } from "../../../infra/config/config.ts";
 import { makeLogger } from "../../../infra/observability/logger.ts";
 import { makeRegistry } from "../../../infra/observability/metrics.ts";
-import { startPaymentSimulator } from "../../payment-simulator/server.ts";
 import { listDemoSku } from "../../serve/dev.ts";
+import { startDevSimulator } from "../../serve/dev-simulator.ts";
 import { namespaceOf } from "../../serve/namespace.ts";
 import { allRoles } from "../../serve/roles.ts";
 import { startServer } from "../../serve/server.ts";
@@ -64,16 +64,16 @@ export const registerServe = (program: Command): void => {
       }
       const logger = makeLogger();
       const registry = makeRegistry();
-      const ctx = { config: config.right, logger, registry, dev: opts.dev === true };
+      let ctx = { config: config.right, logger, registry, dev: opts.dev === true };
       let server: Awaited<ReturnType<typeof startServer>>;
-      let simulator: Awaited<ReturnType<typeof startPaymentSimulator>> | null = null;
+      let simulator: Awaited<ReturnType<typeof startDevSimulator>>["simulator"] | null = null;
       try {
-        // --dev runs the payment gateway simulator beside the services, unless PAYMENT_GATEWAY_URL was
-        // given explicitly (an explicit variable always wins).
+        // --dev runs the payment gateway simulator beside the services (on a free port when 8090 is
+        // taken), unless PAYMENT_GATEWAY_URL was given explicitly (an explicit variable always wins).
         if (opts.dev === true && wanted.includes("payments") && !process.env.PAYMENT_GATEWAY_URL) {
-          const gw = new URL(config.right.paymentGatewayUrl);
-          simulator = await startPaymentSimulator({ host: gw.hostname, port: Number(gw.port || 80) });
-          logger.info({ url: simulator.url }, "payment gateway simulator started (--dev)");
+          const dev = await startDevSimulator(config.right, logger);
+          simulator = dev.simulator;
+          ctx = { ...ctx, config: dev.config };
         }
         server = await startServer(
           available.filter((r) => wanted.includes(r.name)),

@@ -71,6 +71,8 @@ export interface Harness {
       readonly rateLimits?: string;
       /** Extra environment (e.g. `HOLDFAST_TEST_FAULT`). */
       readonly env?: Readonly<Record<string, string>>;
+      /** `holdfast serve --dev`, without PAYMENT_GATEWAY_URL (so the simulator starts beside it). */
+      readonly dev?: boolean;
     },
   ): Promise<ServeProcess>;
   token(userId: string, admin?: boolean): Promise<string>;
@@ -130,10 +132,12 @@ export const startHarness = async (
       ];
       if (opts.waitMs !== undefined) args.push("--wait-ms", String(opts.waitMs));
       if (opts.handlerGroup !== undefined) args.push("--handler-group", opts.handlerGroup);
+      if (opts.dev === true) args.push("--dev");
+      const { PAYMENT_GATEWAY_URL: _explicitGateway, ...inherited } = process.env;
       const child = spawn(process.execPath, args, {
         cwd: ROOT,
         env: {
-          ...process.env,
+          ...(opts.dev === true ? inherited : process.env),
           DATABASE_URL: db.url,
           REDIS_URL: redisUrl,
           KAFKA_BROKERS: brokers.join(","),
