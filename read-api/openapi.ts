@@ -1,7 +1,8 @@
 /**
- * OpenAPI 3.1 `paths` (and the component schemas they use) of the read routes, for the lead to merge
- * into the document served at `GET /openapi.json`. Problem responses refer to `#/components/schemas/Problem`,
- * which the merged document defines (RFC 7807 body with `type` = `/problems/<name>`).
+ * OpenAPI 3.1 `paths` (and the component schemas they use) of the read routes, merged by
+ * `ops/serve/openapi.ts` into the document served at `GET /openapi.json` (which also adds what every
+ * route shares: traceparent, WWW-Authenticate on 401). Problem responses refer to
+ * `#/components/schemas/Problem` and the bearer scheme to `bearer`, which the merged document defines.
  */
 const problem = (description: string) => ({
   description,
@@ -23,7 +24,7 @@ const minRevision = {
   schema: { type: "string", pattern: "^[A-Za-z0-9._-]{1,64}@[0-9]{1,15}$" },
 };
 const skuIdParam = { name: "skuId", in: "path", required: true, schema: ref("SkuId") };
-const bearer = [{ bearerAuth: [] }];
+const bearer = [{ bearer: [] }];
 const common = {
   "400": problem("bad-request: malformed parameter or X-Min-Revision"),
   "429": { ...problem("rate-limited"), headers: { "Retry-After": { schema: { type: "integer" } } } },
