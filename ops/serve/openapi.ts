@@ -406,7 +406,8 @@ export const mergePaths = (...sides: ReadonlyArray<Json>): Json => {
   const out: Record<string, Json> = {};
   for (const side of sides)
     for (const [path, item] of Object.entries(side)) {
-      const into = (out[path] ??= {});
+      const into = out[path] ?? {};
+      out[path] = into;
       for (const [method, op] of Object.entries(item as Json)) {
         if (into[method] !== undefined)
           throw new Error(`OpenAPI: ${method.toUpperCase()} ${path} is described twice`);
