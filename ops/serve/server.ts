@@ -1,8 +1,10 @@
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
+import type { Registry } from "prom-client";
 import type { ReadinessCheck } from "../../infra/http/operational-routes.ts";
 import { operationalRoutes } from "../../infra/http/operational-routes.ts";
 import { problem } from "../../infra/http/problem.ts";
+import type { Logger } from "../../infra/observability/logger.ts";
 import { openApiDocument } from "./openapi.ts";
 import type { Role, RoleContext, RunningRole } from "./role.ts";
 
@@ -10,6 +12,30 @@ export interface RunningServer {
   readonly port: number;
   stop(): Promise<void>;
 }
+
+/**
+ * The one HTTP app of a process: the operational routes, `/openapi.json`, every role's routes, and a
+ * problem for an unknown route or an unhandled error. Tests compose it the same way.
+ */
+export const composeHttpApp = (deps: {
+  readonly apps: ReadonlyArray<Hono>;
+  readonly registry: Registry;
+  readonly checks: ReadonlyArray<ReadinessCheck>;
+  readonly logger: Logger;
+}): Hono => {
+  const app = new Hono();
+  app.route("/", operationalRoutes({ registry: deps.registry, checks: deps.checks }));
+  app.get("/openapi.json", (c) => c.json(openApiDocument()));
+  for (const a of deps.apps) app.route("/", a);
+  app.notFound((c) => problem(c, "not-found", `no route ${c.req.method} ${c.req.path}`));
+  app.onError((e, c) => {
+    deps.logger.error({ err: e, path: c.req.path }, "unhandled error");
+    // Mostly a dependency that failed mid-request (e.g. PostgreSQL behind the partition registry).
+    c.header("Retry-After", "1");
+    return problem(c, "unavailable", "internal error");
+  });
+  return app;
+};
 
 /**
  * Start the roles, then one HTTP server on `port` serving every role's routes together with
@@ -43,16 +69,11 @@ export const startServer = async (
   const checks: ReadinessCheck[] = running.flatMap(({ name, role }) =>
     (role.readiness ?? []).map((c) => ({ name: `${name}:${c.name}`, check: c.check })),
   );
-  const app = new Hono();
-  app.route("/", operationalRoutes({ registry: ctx.registry, checks }));
-  app.get("/openapi.json", (c) => c.json(openApiDocument()));
-  for (const { role } of running) if (role.app !== undefined) app.route("/", role.app);
-  app.notFound((c) => problem(c, "not-found", `no route ${c.req.method} ${c.req.path}`));
-  app.onError((e, c) => {
-    ctx.logger.error({ err: e, path: c.req.path }, "unhandled error");
-    // Mostly a dependency that failed mid-request (e.g. PostgreSQL behind the partition registry).
-    c.header("Retry-After", "1");
-    return problem(c, "unavailable", "internal error");
+  const app = composeHttpApp({
+    apps: running.flatMap(({ role }) => (role.app === undefined ? [] : [role.app])),
+    registry: ctx.registry,
+    checks,
+    logger: ctx.logger,
   });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: opts.port, hostname: opts.hostname }, () => resolve(s));
