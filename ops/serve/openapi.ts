@@ -447,12 +447,14 @@ const decorate = (paths: Json): Json => {
       const op = raw as Json;
       const write = method === "post" || method === "delete";
       const responses: Json = { ...(op.responses as Json) };
-      if (write) {
-        responses["429"] ??= problem("rate-limited");
+      if (write) responses["429"] ??= problem("rate-limited");
+      // Any API route may find a store unreachable; a write route says so within its wait budget.
+      if (path.startsWith("/v1/"))
         responses["503"] ??= problem(
-          "unavailable: holdfast cannot decide in time (overload, or Kafka, PostgreSQL or Redis unreachable)",
+          write
+            ? "unavailable: holdfast cannot decide in time (overload, or Kafka, PostgreSQL or Redis unreachable)"
+            : "unavailable: a store behind this route did not answer",
         );
-      }
       for (const [status, r] of Object.entries(responses)) {
         let response = withHeaders(r as Json, { traceparent: header("Traceparent") });
         if (status === "401")

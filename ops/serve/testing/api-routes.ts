@@ -1,0 +1,21 @@
+/** API.md's routes (write, read, operational), as its tables list them (API.md is not in the repository). */
+export const API_MD_ROUTES = [
+  "POST /v1/skus",
+  "POST /v1/skus/{skuId}/stock",
+  "POST /v1/skus/{skuId}/close",
+  "POST /v1/skus/{skuId}/reservations",
+  "DELETE /v1/reservations/{reservationId}",
+  "POST /v1/orders",
+  "GET /v1/products",
+  "GET /v1/products/{skuId}",
+  "GET /v1/products/{skuId}/availability",
+  "GET /v1/products/{skuId}/availability/stream",
+  "GET /v1/requests/{requestId}",
+  "GET /v1/reservations/{reservationId}",
+  "GET /v1/orders/{orderId}",
+  "GET /v1/me/orders",
+  "GET /health/live",
+  "GET /health/ready",
+  "GET /metrics",
+  "GET /openapi.json",
+];
