@@ -90,16 +90,29 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 const where = (path: ReadonlyArray<string | number>): string =>
   path.length === 0 ? "the body" : path.map(String).join(".");
 
+/** Whether RFC 8785 can write `value` (no path kept: the common, valid case allocates nothing). */
+const representable = (value: unknown): boolean => {
+  if (typeof value === "string") return !LONE_SURROGATE.test(value);
+  if (typeof value === "number") return Number.isFinite(value);
+  if (typeof value !== "object" || value === null) return true;
+  if (Array.isArray(value)) return value.every(representable);
+  for (const k in value)
+    if (
+      Object.hasOwn(value, k) &&
+      (LONE_SURROGATE.test(k) || !representable((value as Record<string, unknown>)[k]))
+    )
+      return false;
+  return true;
+};
+
 /**
  * Why RFC 8785 cannot write `value` (naming the first place found), or `null` when it can. `value` comes
  * from `JSON.parse` of a depth-checked text, so the recursion is bounded.
  */
 export const unrepresentable = (value: unknown, path: Array<string | number> = []): string | null => {
-  if (typeof value === "string")
-    return LONE_SURROGATE.test(value) ? `${where(path)} contains a lone surrogate (not valid Unicode)` : null;
-  if (typeof value === "number")
-    return Number.isFinite(value) ? null : `${where(path)} is a number beyond what JSON numbers can carry`;
-  if (typeof value !== "object" || value === null) return null;
+  if (representable(value)) return null;
+  if (typeof value === "string") return `${where(path)} contains a lone surrogate (not valid Unicode)`;
+  if (typeof value === "number") return `${where(path)} is a number beyond what JSON numbers can carry`;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const why = unrepresentable(value[i], [...path, i]);
@@ -107,7 +120,7 @@ export const unrepresentable = (value: unknown, path: Array<string | number> = [
     }
     return null;
   }
-  for (const [k, v] of Object.entries(value)) {
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
     if (LONE_SURROGATE.test(k)) return `a member name in ${where(path)} contains a lone surrogate`;
     const why = unrepresentable(v, [...path, k]);
     if (why !== null) return why;

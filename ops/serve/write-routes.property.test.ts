@@ -113,7 +113,21 @@ const bodyOf = (shaped: fc.Arbitrary<unknown>) =>
     { weight: 1, arbitrary: fc.json() },
     { weight: 1, arbitrary: deep },
     { weight: 1, arbitrary: fc.uint8Array({ maxLength: 300 }) },
-    { weight: 1, arbitrary: fc.constantFrom("", "{", "{}", "[]", "null", '{"quantity":1e400}', "\ufeff{}") },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        "",
+        "{",
+        "{}",
+        "[]",
+        "null",
+        '{"quantity":1e400}',
+        "\ufeff{}",
+        '{"__proto__":{"quantity":1},"quantity":1}',
+        '{"quantity":1,"quantity":2}',
+        '{"constructor":{"prototype":{"admin":true}},"quantity":1}',
+      ),
+    },
     { weight: 1, arbitrary: fc.constant(null) },
   );
 
