@@ -89,7 +89,10 @@ const absurd = (value: never): never => {
  */
 export const asCloseAnswer = async (c: Context, skuId: string, res: Response): Promise<Response> => {
   if (res.status !== 200) return res;
-  const body = (await res.clone().json().catch(() => null)) as { status?: unknown; revision?: unknown } | null;
+  const body = (await res
+    .clone()
+    .json()
+    .catch(() => null)) as { status?: unknown; revision?: unknown } | null;
   if (body === null || body.status !== "done") return res;
   return c.json({ skuId, status: "closed", revision: body.revision }, 200);
 };

@@ -72,6 +72,7 @@ const conforms = async (method: string, path: string, res: Response): Promise<un
 };
 
 let h: Harness;
+let idle: Harness;
 let all: ServeProcess;
 let late: ServeProcess;
 let admin = "";
@@ -81,14 +82,16 @@ let bob = "";
 beforeAll(async () => {
   h = await startHarness("openapi");
   all = await h.serve("command-handler,write-api,projector,read-api,payments");
-  // A write API that never waits: every write answers 202 with a request to poll.
-  late = await h.serve("write-api", { waitMs: 0 });
+  // A write API whose namespace has no command handler: every write it takes answers 202.
+  idle = await startHarness("openapiidle");
+  late = await idle.serve("write-api", { waitMs: 200 });
   admin = await h.token("ops", true);
   alice = await h.token("alice");
   bob = await h.token("bob");
 }, 180_000);
 afterAll(async () => {
   await h?.close();
+  await idle?.close();
 });
 
 describe("GET /openapi.json", () => {
@@ -190,40 +193,42 @@ describe("GET /openapi.json", () => {
       ).res.status,
     ).toBe(404);
 
-    // 202s and the request outcome route, from the write API that never waits.
-    const pending = await call("POST", `/v1/skus/${sku}/reservations`, {
-      token: bob,
-      body: { quantity: 1 },
+    // The request outcome route: a decided refusal names its request.
+    const refusal = await call("POST", `/v1/skus/${sku}/reservations`, {
+      token: alice,
+      body: { quantity: 9 },
+    });
+    expect(refusal.res.status).toBe(409);
+    const refusedId = refusal.body.requestId as string;
+    expect((await call("GET", `/v1/requests/${refusedId}`, { token: alice })).res.status).toBe(409);
+    expect((await call("GET", `/v1/requests/${refusedId}`, { token: bob })).res.status).toBe(404);
+    expect((await call("GET", `/v1/requests/${randomUUID()}`)).res.status).toBe(401);
+
+    // 202s (nothing decides in the idle namespace) and a pending request.
+    const idleSku = `oa-idle-${randomUUID().slice(0, 8)}`;
+    const lateListing = await call("POST", "/v1/skus", {
+      token: admin,
+      body: { ...listing, skuId: idleSku },
       port: late.port,
     });
-    expect(pending.res.status).toBe(202);
-    const requestId = pending.body.requestId as string;
-    await waitFor("the late request to be decided", async () => {
-      const r = await fetch(`${base}/v1/requests/${requestId}`, {
-        headers: { Authorization: `Bearer ${bob}` },
-      });
-      await r.body?.cancel();
-      return r.status === 201;
+    expect(lateListing.res.status).toBe(202);
+    const pendingId = lateListing.body.requestId as string;
+    expect((await call("GET", `/v1/requests/${pendingId}`, { token: admin, port: late.port })).body).toEqual({
+      requestId: pendingId,
+      status: "pending",
     });
-    expect((await call("GET", `/v1/requests/${requestId}`, { token: bob })).res.status).toBe(201);
-    expect((await call("GET", `/v1/requests/${requestId}`, { token: alice })).res.status).toBe(404);
-    expect((await call("GET", `/v1/requests/${randomUUID()}`)).res.status).toBe(401);
-    const pendingStock = await call("POST", `/v1/skus/${sku}/stock`, {
+    const lateStock = await call("POST", `/v1/skus/${idleSku}/stock`, {
       token: admin,
       body: { quantity: 1 },
       port: late.port,
     });
-    expect(pendingStock.res.status).toBe(202);
-    await waitFor("the stock request to be decided", async () => {
-      const r = await fetch(`${base}/v1/requests/${pendingStock.body.requestId}`, {
-        headers: { Authorization: `Bearer ${admin}` },
-      });
-      const b = (await r.json()) as Json;
-      return r.status === 200 && b.status !== "pending";
+    expect([202, 404]).toContain(lateStock.res.status);
+    const lateHold = await call("POST", `/v1/skus/${idleSku}/reservations`, {
+      token: bob,
+      body: { quantity: 1 },
+      port: late.port,
     });
-    expect(
-      (await call("GET", `/v1/requests/${pendingStock.body.requestId}`, { token: admin })).res.status,
-    ).toBe(200);
+    expect([202, 404]).toContain(lateHold.res.status);
 
     // Read routes, once the views show the writes.
     const at = { "X-Min-Revision": `${sku}@${held.body.revision}` };
