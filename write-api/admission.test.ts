@@ -5,7 +5,7 @@ import type { Outcome, QueuedCommand } from "../event-schemas/index.ts";
 import { makeTokenVerifier, signToken } from "../infra/http/auth.ts";
 import { silentLogger } from "../infra/observability/logger.ts";
 import { makeMemoryIdempotency } from "../infra/redis/idempotency.ts";
-import { LEASE_MS } from "./admission.ts";
+import { leaseMsFor } from "./admission.ts";
 import { makeWriteApi } from "./app.ts";
 import type { WriteApiDeps } from "./deps.ts";
 
@@ -96,7 +96,7 @@ describe("claim → enqueue", () => {
     expect(first.headers.get("Retry-After")).toBe("1");
     expect(await first.json()).toMatchObject({ type: "/problems/unavailable" });
     expect(b.enqueued).toHaveLength(0);
-    b.advance(LEASE_MS + 1);
+    b.advance(leaseMsFor(50) + 1);
     const retry = await reserve(b.app, "k-1");
     expect(retry.status).toBe(201);
     expect(b.enqueued).toHaveLength(1);

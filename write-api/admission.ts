@@ -11,15 +11,17 @@ import { respondPending, respondWithOutcome } from "./respond.ts";
 /**
  * The claim → enqueue part of every write route (see infra/redis/idempotency.ts for the claim states).
  * Every wait is bounded, so an outage is answered, never left holding the socket:
- * - the admission call (rate limits + claim, one Redis round trip) gets `ADMIT_TIMEOUT_MS`;
- * - the produce acknowledgement gets `ENQUEUE_TIMEOUT_MS`; without it the claim stays `claimed`
- *   and the answer is 503 `unavailable` with Retry-After: the retry with the same key takes over and
- *   enqueues the same request id again (the handler decides it once, whichever copy lands);
- * - a claim is presumed on its way to the queue for `LEASE_MS` (longer than any enqueue may take).
+ * - the admission call (rate limits + claim, one Redis round trip) gets the wait budget; a Redis that
+ *   is not connected fails at once (the write API's Redis client has no offline queue);
+ * - the produce acknowledgement gets the wait budget too; without it the claim stays `claimed` and the
+ *   answer is 503 `unavailable` with Retry-After: the retry with the same key takes over and enqueues
+ *   the same request id again (the handler decides it once, whichever copy lands);
+ * - a claim is presumed on its way to the queue for `leaseMsFor(budget)`, longer than both waits.
+ * The bounds are the budget, not less: under load a slow answer is still an answer, and only an
+ * outage should turn into a 503.
  */
-export const ADMIT_TIMEOUT_MS = 1000;
-export const ENQUEUE_TIMEOUT_MS = 2000;
-export const LEASE_MS = ENQUEUE_TIMEOUT_MS + 1000;
+export const boundMsFor = (waitBudgetMs: number): number => Math.max(1000, waitBudgetMs);
+export const leaseMsFor = (waitBudgetMs: number): number => 2 * boundMsFor(waitBudgetMs) + 1000;
 const POLL_MS = 25;
 
 /** `HOLDFAST_TEST_FAULT=kill-after-claim`: SIGKILL the process right after claiming such a key. */
@@ -72,11 +74,11 @@ export const admitWithin = async (
       deps.logger.error({ err: e }, "admission (rate limit + idempotency claim) failed");
       return null;
     }),
-    ADMIT_TIMEOUT_MS,
+    boundMsFor(deps.waitBudgetMs),
     () => null,
   );
 
-/** Enqueue, bounded by `ENQUEUE_TIMEOUT_MS`. */
+/** Enqueue, bounded by the wait budget (`boundMsFor`). */
 export const enqueueWithin = (
   deps: WriteApiDeps,
   cmd: QueuedCommand,
@@ -88,11 +90,11 @@ export const enqueueWithin = (
         (e: unknown): E.Either<EnqueueError, never> =>
           E.left({ _tag: "QueueUnavailable", message: e instanceof Error ? e.message : String(e) }),
       ),
-    ENQUEUE_TIMEOUT_MS,
+    boundMsFor(deps.waitBudgetMs),
     () =>
       E.left({
         _tag: "QueueUnavailable",
-        message: `the command queue did not acknowledge within ${ENQUEUE_TIMEOUT_MS} ms`,
+        message: `the command queue did not acknowledge within ${boundMsFor(deps.waitBudgetMs)} ms`,
       }),
   );
 
@@ -192,7 +194,7 @@ export const awaitInFlight = async (
       return queued
         ? respondPending(c, first.requestId)
         : unavailable(c, "the first request with this Idempotency-Key is still being queued; retry");
-    const again = await admitWithin(deps, { buckets: [], claim, leaseMs: LEASE_MS });
+    const again = await admitWithin(deps, { buckets: [], claim, leaseMs: leaseMsFor(deps.waitBudgetMs) });
     if (again === null) return unavailable(c, "the idempotency store did not answer; retry");
     switch (again._tag) {
       case "InFlight":

@@ -6,7 +6,7 @@ import {
   admitWithin,
   awaitInFlight,
   enqueueAndWait,
-  LEASE_MS,
+  leaseMsFor,
   pollOutcome,
   recordAnswer,
   replayAnswer,
@@ -66,7 +66,7 @@ export const submit = async (c: Context, deps: WriteApiDeps, s: Submission): Pro
   const admitted = await admitWithin(deps, {
     buckets: writeBuckets(c, deps, s.refs.owner),
     claim,
-    leaseMs: LEASE_MS,
+    leaseMs: leaseMsFor(deps.waitBudgetMs),
   });
   if (admitted === null) return respondUnavailable(c, "the idempotency store did not answer; retry");
   switch (admitted._tag) {

@@ -10,7 +10,13 @@ export type { Redis };
  */
 export const makeRedis = (
   config: Pick<Config, "redisUrl">,
-  opts: { readonly autoPipelining?: boolean; readonly name?: string; readonly subscriber?: boolean } = {},
+  opts: {
+    readonly autoPipelining?: boolean;
+    readonly name?: string;
+    readonly subscriber?: boolean;
+    /** `false`: commands fail at once while disconnected instead of queueing until Redis is back. */
+    readonly offlineQueue?: boolean;
+  } = {},
 ): Redis =>
   new Redis(config.redisUrl, {
     enableAutoPipelining: opts.autoPipelining ?? opts.subscriber !== true,
@@ -19,6 +25,7 @@ export const makeRedis = (
     // write path is back within half a second of Redis being healthy again.
     retryStrategy: (times: number) => Math.min(times * 50, 500),
     lazyConnect: false,
+    enableOfflineQueue: opts.offlineQueue ?? true,
     ...(opts.name === undefined ? {} : { connectionName: opts.name }),
   });
 

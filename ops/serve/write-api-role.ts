@@ -28,7 +28,8 @@ export const writeApiRole = (ns: Namespace, opts: { readonly waitBudgetMs?: numb
   start: async (ctx) => {
     const logger = ctx.logger.child({ role: "write-api" });
     const infra = await startQueueInfra(ctx.config, ns, logger, "holdfast-write-api");
-    const redis = makeRedis(ctx.config, { name: "holdfast-write-api" });
+    // No offline queue: while Redis is away a write is answered 503 at once (admission.ts), not held.
+    const redis = makeRedis(ctx.config, { name: "holdfast-write-api", offlineQueue: false });
     const subscriber = makeRedis(ctx.config, { name: "holdfast-write-api-replies", subscriber: true });
     const waiter = await makeOutcomeWaiter(subscriber, `${ns.redisPrefix}replies:${randomUUID()}`);
     const { idempotency, refs } = makeRedisIdempotency(redis, ns.redisPrefix);

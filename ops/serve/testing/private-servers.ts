@@ -1,11 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { rmSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { kafkaServer } from "../../stack/kafka.ts";
 import { ensureDir, type StackPaths, stackPaths } from "../../stack/paths.ts";
 import { redisServer } from "../../stack/redis.ts";
 import type { LocalServer } from "../../stack/types.ts";
-import { freePort, waitFor } from "./harness.ts";
+import { waitFor } from "./harness.ts";
 
 /**
  * A Kafka or Redis of a test's own, for fault tests that stop and start them: never the shared servers
@@ -32,6 +33,24 @@ const privatePaths = (label: string): StackPaths => {
   return { root: shared.root, state: dir, cache: shared.cache, server: (name) => join(dir, name) };
 };
 
+/** The end of the server's log files, to say why it did not come up. */
+const logTail = (dir: string): string => {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const f = join(d, e.name);
+      if (e.isDirectory() && e.name !== "data") walk(f);
+      else if (/\.(log|out)$/.test(e.name)) out.push(`--- ${f}\n${readFileSync(f, "utf8").slice(-3000)}`);
+    }
+  };
+  try {
+    walk(dir);
+  } catch {
+    // nothing to show
+  }
+  return out.join("\n");
+};
+
 const supervise = async (server: LocalServer, address: string, dir: string): Promise<PrivateServer> => {
   let pid: number | null = null;
   const kill = () => {
@@ -50,7 +69,9 @@ const supervise = async (server: LocalServer, address: string, dir: string): Pro
       async () => (await server.probe())._tag === "Healthy",
       server.startTimeoutMs,
       250,
-    );
+    ).catch((e: unknown) => {
+      throw new Error(`${String(e)}\n${logTail(dir)}`);
+    });
   };
   const stop = async () => {
     if (pid === null) return;
@@ -72,29 +93,35 @@ const supervise = async (server: LocalServer, address: string, dir: string): Pro
   };
 };
 
-/** Two consecutive free ports (Kafka's broker and controller listeners). */
-const freePortPair = async (): Promise<number> => {
+const isFree = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const s = createServer();
+    s.once("error", () => resolve(false));
+    s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
+  });
+
+/**
+ * `n` consecutive free ports BELOW the ephemeral range (32768+): a restarted server must get its port
+ * back, and a port the OS hands out to some client or `freePort()` meanwhile would steal it.
+ */
+const stablePorts = async (n: number): Promise<number> => {
   for (;;) {
-    const p = await freePort();
-    const { createServer } = await import("node:net");
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = createServer();
-      s.once("error", () => resolve(false));
-      s.listen(p + 1, "127.0.0.1", () => s.close(() => resolve(true)));
-    });
+    const p = 20_000 + Math.floor(Math.random() * 12_000);
+    let ok = true;
+    for (let i = 0; i < n && ok; i++) ok = await isFree(p + i);
     if (ok) return p;
   }
 };
 
 export const startPrivateKafka = async (label: string): Promise<PrivateServer> => {
   const paths = privatePaths(label);
-  const port = await freePortPair();
+  const port = await stablePorts(2);
   const address = `127.0.0.1:${port}`;
   return supervise(kafkaServer([address], paths), address, paths.state);
 };
 
 export const startPrivateRedis = async (label: string): Promise<PrivateServer> => {
   const paths = privatePaths(label);
-  const url = `redis://127.0.0.1:${await freePort()}`;
+  const url = `redis://127.0.0.1:${await stablePorts(1)}`;
   return supervise(redisServer(url, paths), url, paths.state);
 };
