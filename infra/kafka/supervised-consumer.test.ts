@@ -103,6 +103,32 @@ describe("superviseConsumer", () => {
     expect(sup.state().phase).toBe("stopped");
   });
 
+  it("a consumer that crashes inside run() while it is rebuilt is rebuilt again, not left for dead", async () => {
+    const f = fakeKafka();
+    const sup = await superviseConsumer({
+      name: "loading",
+      kafka: f.kafka,
+      config: { groupId: "g" },
+      logger: silentLogger(),
+      backoff: { initialMs: 5, maxMs: 20 },
+      bind: async () => {
+        // The second consumer crashes during its start ("The coordinator is loading…").
+        const mine = f.built[f.built.length - 1]!;
+        if (f.built.length === 2)
+          mine.emit(f.events.CRASH, {
+            error: new Error("The coordinator is loading"),
+            groupId: "g",
+            restart: true,
+          });
+      },
+    });
+    f.built[0]!.emit(f.events.CRASH, { error: new Error("broker gone"), groupId: "g", restart: true });
+    await waitUntil("a third consumer", () => f.built.length === 3 && sup.state().phase === "running");
+    expect(sup.current()).toBe(f.built[2]!.consumer);
+    expect(f.built[1]!.disconnected).toBe(true);
+    await sup.stop();
+  });
+
   it("keeps trying with backoff while the broker refuses, then runs", async () => {
     const f = fakeKafka();
     let failures = 2;

@@ -106,6 +106,9 @@ export const superviseConsumer = async (opts: SuperviseOptions): Promise<Supervi
   let generation = 0;
   let stopped = false;
   let rebuilding: Promise<void> | null = null;
+  // The generation that crashed last: a consumer can crash inside `run()` while it is being built
+  // (e.g. "The coordinator is loading" right after a broker restart), which must count as a failed build.
+  let crashedGeneration = -1;
   let state: SupervisorState = {
     phase: "rebuilding",
     since: Date.now(),
@@ -130,7 +133,9 @@ export const superviseConsumer = async (opts: SuperviseOptions): Promise<Supervi
     const current = () => mine === generation && !stopped;
     c.on(c.events.CRASH, (e) => {
       if (!current()) return;
+      crashedGeneration = mine;
       const error = describe(e.payload.error);
+      patch({ lastError: error });
       log.error({ error, groupId: e.payload.groupId }, "kafka consumer crashed; rebuilding");
       void rebuild("crash", error);
     });
@@ -172,12 +177,16 @@ export const superviseConsumer = async (opts: SuperviseOptions): Promise<Supervi
         if (stopped) return;
         try {
           await build();
+          if (crashedGeneration === generation) throw new Error(`crashed while starting: ${state.lastError}`);
           metrics?.restarts.inc({ consumer: opts.name, reason });
           patch({ restarts: state.restarts + 1 });
           log.warn({ attempt: attempt + 1, reason, after: error }, "kafka consumer rebuilt");
           return;
         } catch (e) {
-          patch({ lastError: describe(e) });
+          const dead = consumer as Consumer | null;
+          consumer = null;
+          await dead?.disconnect().catch(() => undefined);
+          patch({ phase: "rebuilding", joined: false, lastError: describe(e) });
           log.warn(
             { attempt: attempt + 1, error: describe(e) },
             "kafka consumer rebuild failed; backing off",
@@ -186,6 +195,8 @@ export const superviseConsumer = async (opts: SuperviseOptions): Promise<Supervi
       }
     })().finally(() => {
       rebuilding = null;
+      // Crashed between a successful build and here: its CRASH found this rebuild still running.
+      if (crashedGeneration === generation && !stopped) void rebuild("crash", state.lastError ?? "crash");
     });
     return rebuilding;
   };

@@ -79,8 +79,8 @@ describe("a sale under faults", () => {
     const handlers: ServeProcess[] = [await serve("command-handler")];
     const apiEnv = { HOLDFAST_TEST_FAULT: "kill-after-claim" };
     const apis: ServeProcess[] = await Promise.all([
-      h.serve("write-api", { waitMs: 3000, env: apiEnv }),
-      h.serve("write-api", { waitMs: 3000 }),
+      serve("write-api", { waitMs: 3000, env: apiEnv }),
+      serve("write-api", { waitMs: 3000 }),
     ]);
     const live = () => apis.filter((a) => a.child.exitCode === null && a.child.signalCode === null);
     const pick = () => {
