@@ -1,0 +1,3 @@
+export * from "./hash.ts";
+export * from "./tree.ts";
+export * from "./verify.ts";
