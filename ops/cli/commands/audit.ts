@@ -23,9 +23,7 @@ import {
   runAction,
   withStore,
 } from "../../audit/cli-support.ts";
-import { describeEvent } from "../../audit/describe-event.ts";
 import { formatAuditReport, formatViolation } from "../../audit/format.ts";
-import { buildProof, checkProof } from "../../audit/proof.ts";
 import { verifyStore } from "../../audit/verify-store.ts";
 import { registerAuditTree } from "./audit-tree.ts";
 import type { Violation } from "../../audit/violation.ts";
@@ -209,77 +207,5 @@ export const registerAudit = (program: Command): void => {
     ),
   );
 
-  exitTwoOnUsageError(
-    audit
-      .command("prove")
-      .description(
-        "print a self-contained proof bundle: a reservation's events and the hash path to a signed checkpoint",
-      )
-      .requiredOption("--reservation <id>", "the reservation id")
-      .requiredOption("--checkpoint <file>", "a signed checkpoint of the reservation's SKU stream")
-      .option("--out <file>", "write the bundle to this file instead of stdout"),
-  ).action((opts: { reservation: string; checkpoint: string; out?: string }) =>
-    runAction(() =>
-      withStore(async (store) => {
-        const cp = await loadCheckpoint(opts.checkpoint);
-        const r = await buildProof(store, cp, opts.reservation);
-        if (E.isLeft(r)) {
-          switch (r.left._tag) {
-            case "ChainBroken":
-            case "CheckpointDiverged":
-              out(`cannot prove against this checkpoint: ${r.left.message}`);
-              return EXIT_VIOLATION;
-            case "ReservationNotFound":
-              throw new CannotRun(r.left.message);
-            default:
-              throw new CannotRun(describeStoreError(r.left));
-          }
-        }
-        const text = JSON.stringify(r.right, null, 2);
-        if (opts.out === undefined) out(text);
-        else {
-          await writeFile(opts.out, `${text}\n`);
-          note(
-            `wrote ${opts.out}: ${r.right.path.length} envelope(s) from r${(r.right.path[0] as { revision: number }).revision} to r${cp.revision}`,
-          );
-        }
-        return EXIT_CLEAN;
-      }),
-    ),
-  );
-
-  exitTwoOnUsageError(
-    audit
-      .command("check-proof")
-      .description(
-        "verify a proof bundle offline (no server): hashes, links, the checkpoint's signature, the reservation's events",
-      )
-      .argument("<file>", "the proof bundle (JSON)")
-      .requiredOption("--pubkey <file>", "the auditor's public key (PEM)")
-      .option("--json", "machine-readable result"),
-  ).action((file: string, opts: { pubkey: string; json?: boolean }) =>
-    runAction(async () => {
-      const text = await readText(file, "proof bundle");
-      const pem = await readText(opts.pubkey, "public key");
-      let raw: unknown;
-      try {
-        raw = JSON.parse(text);
-      } catch (e) {
-        raw = { unparsable: (e as Error).message };
-      }
-      const r = checkProof(raw, pem);
-      if (opts.json)
-        out(JSON.stringify(E.isRight(r) ? { ok: true, ...r.right } : { ok: false, reason: r.left }, null, 2));
-      else if (E.isLeft(r)) out(`REJECTED: ${r.left}`);
-      else {
-        out(
-          `VALID: reservation ${r.right.reservationId} in ${r.right.streamId}, covered by the checkpoint signed at r${r.right.checkpointRevision}:`,
-        );
-        for (const e of r.right.events)
-          out(`  r${e.revision}  ${e.occurredAt}  ${e.event.type}  ${describeEvent(e.event)}`);
-      }
-      return E.isRight(r) ? EXIT_CLEAN : EXIT_VIOLATION;
-    }),
-  );
   registerAuditTree(audit);
 };
