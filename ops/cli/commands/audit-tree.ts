@@ -11,7 +11,9 @@ import {
 } from "../../../event-schemas/index.ts";
 import type { EventStore } from "../../../infra/event-store/port.ts";
 import { type Checkpoint, parseCheckpoint } from "../../audit/checkpoint.ts";
+import { checkRefusal } from "../../audit/check-refusal.ts";
 import { describeEvent } from "../../audit/describe-event.ts";
+import { formatViolation } from "../../audit/format.ts";
 import { buildProof, checkProof, PROOF_FORMAT } from "../../audit/proof.ts";
 import { buildProofV2, checkProofV2, type WitnessRequirement } from "../../audit/proof-v2.ts";
 import {
@@ -289,5 +291,38 @@ export const registerAuditTree = (audit: Command): void => {
         }
         return E.isRight(r) ? EXIT_CLEAN : EXIT_VIOLATION;
       }),
+  );
+
+  exitTwoOnUsageError(
+    audit
+      .command("check-refusal")
+      .description(
+        "prove from the log that after revision N the SKU had nothing available, i.e. an edge sold-out refusal naming view revision N was justified (exit 0 justified, 1 not, 2 could not run)",
+      )
+      .requiredOption("--sku <id>", "the SKU")
+      .requiredOption("--revision <n>", "the view revision the refusal named")
+      .option("--json", "machine-readable verdict"),
+  ).action((opts: { sku: string; revision: string; json?: boolean }) =>
+    runAction(() =>
+      withStore(async (store) => {
+        const revision = parseCount(opts.revision, "--revision");
+        const r = await checkRefusal(store, opts.sku, revision);
+        if (E.isLeft(r))
+          throw new CannotRun(
+            r.left._tag === "NoSuchStream"
+              ? `no events in stream ${r.left.streamId}`
+              : describeStoreError(r.left),
+          );
+        const v = r.right;
+        if (opts.json) out(JSON.stringify(v, null, 2));
+        else {
+          for (const x of v.violations.slice(0, 20)) out(formatViolation(x));
+          out(
+            `${v.justified ? "JUSTIFIED" : "NOT JUSTIFIED"}: ${v.streamId} at r${v.revision}: stock ${v.stock}, held ${v.held}, sold ${v.sold}, available ${v.available}${v.closed ? ", closed" : ""}. ${v.reason}`,
+          );
+        }
+        return v.justified ? EXIT_CLEAN : EXIT_VIOLATION;
+      }),
+    ),
   );
 };
