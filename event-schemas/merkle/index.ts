@@ -3,3 +3,4 @@ export * from "./tree.ts";
 export * from "./verify.ts";
 export * from "./tree-head.ts";
 export * from "./cosignature.ts";
+export * from "./compact-range.ts";

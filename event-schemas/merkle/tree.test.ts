@@ -2,6 +2,7 @@ import * as E from "fp-ts/lib/Either.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type Digest, EMPTY_ROOT, hashChildren, hashLeaf, splitPoint } from "./hash.ts";
+import { CompactRange } from "./compact-range.ts";
 import { MerkleTree } from "./tree.ts";
 import { verifyConsistency, verifyInclusion } from "./verify.ts";
 
@@ -109,5 +110,20 @@ describe("MerkleTree", () => {
     expect(() => t.root(6)).toThrow(RangeError);
     expect(() => t.inclusionProof(5, 5)).toThrow(RangeError);
     expect(() => t.consistencyProof(6, 5)).toThrow(RangeError);
+  });
+});
+
+describe("CompactRange", () => {
+  it("has the same root as the full tree at every size", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 600 }), fc.nat(), (n, seed) => {
+        const leaves = leavesOf(n, seed);
+        const c = new CompactRange();
+        for (const l of leaves) c.append(l);
+        expect(c.size).toBe(n);
+        expect(c.root().equals(mth(leaves))).toBe(true);
+      }),
+      { numRuns: 80 },
+    );
   });
 });
