@@ -34,6 +34,7 @@ import {
   judgeConsistency,
 } from "../../audit/consistency.ts";
 import { streamTree } from "../../audit/stream-tree.ts";
+import { registerAuditWitness } from "./audit-witness.ts";
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
 const note = (text: string) => process.stderr.write(`${text}\n`);
@@ -128,6 +129,7 @@ const proveV1 = async (store: EventStore, cp: Checkpoint, opts: { reservation: s
 };
 
 export const registerAuditTree = (audit: Command): void => {
+  registerAuditWitness(audit);
   exitTwoOnUsageError(
     audit
       .command("consistency")
