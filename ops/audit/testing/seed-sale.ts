@@ -6,7 +6,7 @@ import { runSale } from "./sale.ts";
 /**
  * A synthetic, realistic sale in a fresh PostgreSQL database, for trying the auditor by hand:
  *   node --import tsx ops/audit/testing/seed-sale.ts postgres://postgres@127.0.0.1:5432/hf_demo [SKU] [CHUNKS]
- * Creates the database (it must not exist), decides the sale with the command handler's decideChunk and
+ * SKU may be a comma-separated list (one sale each). Creates the database (it must not exist), decides the sale with the command handler's decideChunk and
  * appends it, like a real sale after Kafka. Prints the stream id and its number of events.
  */
 const [url, skuId = "tee", chunks = "48"] = process.argv.slice(2);
@@ -23,6 +23,14 @@ await c.query(`create database ${pg.escapeIdentifier(target.pathname.slice(1))}`
 await c.end();
 const store = await makePostgresEventStore({ connectionString: url, maxConnections: 2 })();
 if (E.isLeft(store)) throw new Error(JSON.stringify(store.left));
-const r = await runSale(store.right, { skuId, seed: 11, shoppers: 150, stock: 100, chunks: Number(chunks) });
+for (const [i, sku] of skuId.split(",").entries()) {
+  const r = await runSale(store.right, {
+    skuId: sku,
+    seed: 11 + i,
+    shoppers: 150,
+    stock: 100,
+    chunks: Number(chunks),
+  });
+  process.stdout.write(`${r.streamId}: ${r.events} events\n`);
+}
 await store.right.close();
-process.stdout.write(`${r.streamId}: ${r.events} events\n`);

@@ -24,7 +24,7 @@ import {
   withStore,
 } from "../../audit/cli-support.ts";
 import { formatAuditReport, formatViolation } from "../../audit/format.ts";
-import { verifyStore } from "../../audit/verify-store.ts";
+import { verifyStoreParallel } from "../../audit/verify-parallel.ts";
 import { registerAuditTree } from "./audit-tree.ts";
 import type { Violation } from "../../audit/violation.ts";
 
@@ -38,9 +38,10 @@ const loadCheckpoint = async (file: string): Promise<Checkpoint> => {
 };
 
 /** `holdfast audit verify` (whole log or one SKU). */
-const verifyAll = (opts: { sku?: string; json?: boolean; pageSize?: string }) =>
+const verifyAll = (opts: { sku?: string; json?: boolean; pageSize?: string; workers?: string }) =>
   withStore(async (store) => {
-    const r = await verifyStore(store, {
+    const r = await verifyStoreParallel(store, {
+      ...(opts.workers === undefined ? {} : { workers: parseCount(opts.workers, "--workers") }),
       ...(opts.sku === undefined ? {} : { skuId: opts.sku }),
       pageSize: opts.pageSize === undefined ? 1000 : parseCount(opts.pageSize, "--page-size"),
       onStream: (s) => {
@@ -118,6 +119,10 @@ export const registerAudit = (program: Command): void => {
       .option("--pubkey <file>", "public key (PEM) to check the checkpoint's signature with")
       .option("--page-size <n>", "events read per page (default 1000)")
       .option(
+        "--workers <n>",
+        "worker threads, one stream each at a time (default: the cores; 1 = no threads)",
+      )
+      .option(
         "--proof-out <file>",
         "with --checkpoint: save the consistency proof from the head to the stream now",
       ),
@@ -129,6 +134,7 @@ export const registerAudit = (program: Command): void => {
       pubkey?: string;
       pageSize?: string;
       proofOut?: string;
+      workers?: string;
     }) =>
       runAction(() =>
         opts.checkpoint === undefined
