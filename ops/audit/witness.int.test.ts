@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as E from "fp-ts/lib/Either.js";
-import type { Producer } from "kafkajs";
+import { Partitioners, type Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type Cosignature,
@@ -77,7 +77,11 @@ beforeAll(async () => {
   await admin.connect();
   await ensureCheckpointsTopic(admin, topic);
   await admin.disconnect();
-  producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   await producer.connect();
   publisher = await startCheckpointPublisher({
     store,

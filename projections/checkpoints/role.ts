@@ -1,3 +1,4 @@
+import { Partitioners } from "kafkajs";
 import { readFile } from "node:fs/promises";
 import * as E from "fp-ts/lib/Either.js";
 import { makeEventStore } from "../../infra/event-store/index.ts";
@@ -36,7 +37,11 @@ export const checkpointsRole = (opts: CheckpointsRoleOptions): Role => ({
     await admin.connect();
     await ensureCheckpointsTopic(admin, opts.topic);
     await admin.disconnect();
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    const producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     await producer.connect();
     let publisher: RunningPublisher;
     try {

@@ -165,7 +165,7 @@ export const registerAuditTree = (audit: Command): void => {
             if (opts.out !== undefined) {
               await writeFile(opts.out, `${JSON.stringify(proof, null, 2)}\n`);
               note(
-                `wrote ${opts.out}: ${proof.proof.length} hashes (check offline with --proof ${opts.out})`,
+                `wrote ${opts.out}: ${proof.proof.length} hash(es) (check offline with --proof ${opts.out})`,
               );
             }
           }

@@ -1,3 +1,4 @@
+import { Partitioners } from "kafkajs";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "commander";
@@ -96,7 +97,11 @@ const runWitness = (opts: WitnessOptions) =>
     } catch (e) {
       throw new CannotRun(`Kafka is unreachable: ${(e as Error).message}`);
     }
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    const producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     await producer.connect();
     const consumer = kafka.consumer({ groupId: opts.group ?? `holdfast-witness-${id.slice(8, 24)}` });
     await consumer.connect();
