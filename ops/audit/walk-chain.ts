@@ -23,7 +23,8 @@ export const walkChain = async (
   streamId: string,
   opts: { readonly at?: number; readonly to?: number; readonly onEvent?: (e: RecordedEvent) => void } = {},
 ): Promise<E.Either<StoreError, ChainReport>> => {
-  const walker = chainWalker(streamId);
+  // Read through the port: each event's stored bytes were already hashed against its hash (chain-walk.ts).
+  const walker = chainWalker(streamId, null, { storeVerifiedHashes: true });
   const violations: Violation[] = [];
   let events = 0;
   let hashAt: string | null = null;
