@@ -7,3 +7,4 @@ export * from "./sku/commands.ts";
 export * from "./sku/events.ts";
 export * from "./sku/upcasters.ts";
 export * from "./outcome.ts";
+export * from "./merkle/index.ts";

@@ -44,6 +44,8 @@ export interface Config {
   readonly testFault?: "kill-after-claim" | null;
   /** Longest lifetime (`exp` − `iat`) a token may have (`HOLDFAST_TOKEN_MAX_SECONDS`, default 86400). */
   readonly tokenMaxSeconds: number;
+  /** `HOLDFAST_CHECKPOINT_KEY`: the operator's Ed25519 key file (PEM) that signs tree heads; unset = none. */
+  readonly checkpointKeyFile?: string;
 }
 
 export interface ConfigError {
@@ -152,5 +154,6 @@ export const decodeConfig = (
     httpPort,
     testFault: env.HOLDFAST_TEST_FAULT === "kill-after-claim" ? "kill-after-claim" : null,
     tokenMaxSeconds,
+    ...(env.HOLDFAST_CHECKPOINT_KEY ? { checkpointKeyFile: env.HOLDFAST_CHECKPOINT_KEY } : {}),
   });
 };

@@ -1,89 +1,75 @@
 import * as E from "fp-ts/lib/Either.js";
-import type { ChainTip } from "../../event-schemas/index.ts";
-import type { EventStore, RecordedEvent, StoreError } from "../../infra/event-store/port.ts";
-import { chainWalker } from "./chain-walk.ts";
-import type { Checkpoint } from "./checkpoint.ts";
-import { forEachPage } from "./stream-source.ts";
+import { toHex } from "../../event-schemas/index.ts";
+import type { EventStore, StoreError } from "../../infra/event-store/port.ts";
+import type { ChainReport } from "./walk-chain.ts";
+import { type Checkpoint, isTreeHead } from "./checkpoint.ts";
+import { type ConsistencyProof, consistencyProofOf } from "./consistency.ts";
+import { streamTree } from "./stream-tree.ts";
 import type { Violation } from "./violation.ts";
 
-export interface ChainReport {
-  readonly streamId: string;
-  readonly events: number;
-  readonly tip: ChainTip | null;
-  /** The hash found at the revision asked for (null when the stream does not reach it). */
-  readonly hashAt: string | null;
-  readonly violations: ReadonlyArray<Violation>;
-}
-
-/**
- * Walk one stream's chain (revisions, links, hashes), optionally only up to `to`, and note the hash at
- * revision `at`. The shared core of `audit checkpoint`, `audit verify --checkpoint` and `audit prove`.
- */
-export const walkChain = async (
-  store: EventStore,
-  streamId: string,
-  opts: { readonly at?: number; readonly to?: number; readonly onEvent?: (e: RecordedEvent) => void } = {},
-): Promise<E.Either<StoreError, ChainReport>> => {
-  const walker = chainWalker(streamId);
-  const violations: Violation[] = [];
-  let events = 0;
-  let hashAt: string | null = null;
-  const r = await forEachPage(
-    store,
-    streamId,
-    (items) => {
-      for (const it of items) {
-        events += 1;
-        const issues =
-          it._tag === "Unreadable"
-            ? walker.unreadable(it.revision, it.message)
-            : walker.push(it.recorded.envelope);
-        for (const i of issues) if (violations.length < 100) violations.push({ streamId, ...i });
-        if (it._tag === "Event") {
-          if (it.recorded.envelope.revision === opts.at) hashAt = it.recorded.envelope.hash;
-          opts.onEvent?.(it.recorded);
-        }
-      }
-      return true;
-    },
-    opts.to === undefined ? {} : { to: opts.to },
-  );
-  if (E.isLeft(r)) return r;
-  return E.right({ streamId, events, tip: walker.tip(), hashAt, violations });
-};
+export { type ChainReport, walkChain } from "./walk-chain.ts";
 
 export interface CheckpointReport extends ChainReport {
   readonly checkpoint: Checkpoint;
   readonly ok: boolean;
+  /** For a tree head the stream still extends: the RFC 9162 consistency proof from it to the stream now. */
+  readonly consistency: ConsistencyProof | null;
 }
 
 /**
- * `holdfast audit verify --checkpoint FILE`: the stream still extends the checkpoint unchanged — its
- * chain is intact from genesis, the event at the checkpoint's revision still has the signed hash, and
- * every later event links on. (The signature itself is checked by the caller with the public key.)
+ * `holdfast audit verify --checkpoint FILE`: the stream still extends the checkpoint unchanged. For a
+ * tree head: the Merkle tree over the stored events' hashes has the signed root at the signed size and
+ * the signed hash at its revision, the chain is intact, and the report carries the consistency proof
+ * from the head to the stream's current tree (anyone can check it offline with `audit consistency`).
+ * For an old checkpoint without a tree: the event at its revision still has the signed hash.
+ * (The signature itself is checked by the caller with the public key.)
  */
 export const verifyCheckpoint = async (
   store: EventStore,
   checkpoint: Checkpoint,
 ): Promise<E.Either<StoreError, CheckpointReport>> => {
-  const r = await walkChain(store, checkpoint.streamId, { at: checkpoint.revision });
+  let hashAt: string | null = null;
+  const r = await streamTree(store, checkpoint.streamId, {
+    onEvent: ({ envelope }) => {
+      if (envelope.revision === checkpoint.revision) hashAt = envelope.hash;
+    },
+  });
   if (E.isLeft(r)) return r;
+  const { tree } = r.right;
   const extra: Violation[] = [];
   const { streamId, revision } = checkpoint;
-  if (r.right.hashAt === null)
+  let consistency: ConsistencyProof | null = null;
+  if (hashAt === null || tree.size <= revision)
     extra.push({
       streamId,
       revision,
       rule: "checkpoint/missing",
       message: `the stream has no readable revision ${revision} (it ends at ${r.right.tip?.revision ?? "nothing"}): events were removed`,
     });
-  else if (r.right.hashAt !== checkpoint.hash)
+  else if (isTreeHead(checkpoint) && toHex(tree.root(checkpoint.size)) !== checkpoint.root)
     extra.push({
       streamId,
       revision,
       rule: "checkpoint/diverged",
-      message: `revision ${revision} now hashes to ${r.right.hashAt}, the checkpoint signed ${checkpoint.hash}: history up to revision ${revision} was rewritten`,
+      message: `the Merkle tree over revisions 0…${revision} now has root ${toHex(tree.root(checkpoint.size))}, the head signed ${checkpoint.root}: history up to revision ${revision} was rewritten`,
     });
+  else if (hashAt !== checkpoint.hash)
+    extra.push({
+      streamId,
+      revision,
+      rule: "checkpoint/diverged",
+      message: `revision ${revision} now hashes to ${hashAt}, the checkpoint signed ${checkpoint.hash}: history up to revision ${revision} was rewritten`,
+    });
+  else if (isTreeHead(checkpoint)) consistency = consistencyProofOf(streamId, tree, checkpoint.size);
   const violations = [...r.right.violations, ...extra];
-  return E.right({ ...r.right, violations, checkpoint, ok: violations.length === 0 });
+  return E.right({
+    streamId,
+    events: tree.size,
+    tip: r.right.tip,
+    hashAt,
+    violations,
+    checkpoint,
+    ok: violations.length === 0,
+    consistency,
+  });
 };

@@ -22,44 +22,62 @@ export interface VerifyStoreOptions extends StreamVerifierOptions {
   readonly onStream?: (r: StreamReport) => void;
 }
 
+/** Every check of `audit verify` over one stream, read page by page through the port. */
+export const verifyStream = async (
+  store: EventStore,
+  streamId: string,
+  opts: StreamVerifierOptions & { readonly pageSize?: number } = {},
+): Promise<E.Either<StoreError, StreamReport>> => {
+  // Read through the port, every event's stored bytes were already hashed against its hash.
+  const v = streamVerifier(streamId, { storeVerifiedHashes: true, ...opts });
+  const r = await forEachPage(
+    store,
+    streamId,
+    (items) => {
+      for (const it of items) v.push(it);
+      return true;
+    },
+    { pageSize: opts.pageSize ?? 1000 },
+  );
+  return E.isLeft(r) ? r : E.right(v.end());
+};
+
+/** The streams an audit covers: one SKU's, or every `sku-` stream. */
+export const streamsToVerify = async (
+  store: EventStore,
+  skuId: string | undefined,
+): Promise<E.Either<StoreError, ReadonlyArray<string>>> =>
+  skuId !== undefined ? E.right([streamIdOf(skuId)]) : store.listStreams("sku-")();
+
+export const summarise = (streams: ReadonlyArray<StreamReport>): AuditReport => {
+  const violationCount = streams.reduce((n, s) => n + s.violationCount, 0);
+  return {
+    ok: violationCount === 0,
+    streams,
+    events: streams.reduce((n, s) => n + s.events, 0),
+    violationCount,
+  };
+};
+
 /**
  * `holdfast audit verify`: every `sku-` stream (or one), page by page, through the event store port, so
- * it works the same against PostgreSQL, EventStoreDB and memory. Streams are checked one at a time.
+ * it works the same against PostgreSQL, EventStoreDB and memory. Streams are checked one at a time here;
+ * `verifyStoreParallel` spreads them over worker threads.
  */
 export const verifyStore = async (
   store: EventStore,
   opts: VerifyStoreOptions = {},
 ): Promise<E.Either<AuditRunError, AuditReport>> => {
-  let ids: ReadonlyArray<string>;
-  if (opts.skuId !== undefined) ids = [streamIdOf(opts.skuId)];
-  else {
-    const listed = await store.listStreams("sku-")();
-    if (E.isLeft(listed)) return listed;
-    ids = listed.right;
-  }
+  const ids = await streamsToVerify(store, opts.skuId);
+  if (E.isLeft(ids)) return ids;
   const streams: StreamReport[] = [];
-  for (const streamId of ids) {
-    const v = streamVerifier(streamId, opts);
-    const r = await forEachPage(
-      store,
-      streamId,
-      (items) => {
-        for (const it of items) v.push(it);
-        return true;
-      },
-      { pageSize: opts.pageSize ?? 1000 },
-    );
-    if (E.isLeft(r)) return r;
-    const report = v.end();
-    if (opts.skuId !== undefined && report.events === 0) return E.left({ _tag: "NoSuchStream", streamId });
-    streams.push(report);
-    opts.onStream?.(report);
+  for (const streamId of ids.right) {
+    const report = await verifyStream(store, streamId, opts);
+    if (E.isLeft(report)) return report;
+    if (opts.skuId !== undefined && report.right.events === 0)
+      return E.left({ _tag: "NoSuchStream", streamId });
+    streams.push(report.right);
+    opts.onStream?.(report.right);
   }
-  const violationCount = streams.reduce((n, s) => n + s.violationCount, 0);
-  return E.right({
-    ok: violationCount === 0,
-    streams,
-    events: streams.reduce((n, s) => n + s.events, 0),
-    violationCount,
-  });
+  return E.right(summarise(streams));
 };

@@ -30,6 +30,11 @@ export interface StreamVerifierOptions {
   readonly maxViolations?: number;
   /** Run decision replay (default true). */
   readonly replay?: boolean;
+  /**
+   * The events come through the event store port, which verified each one's stored bytes against its
+   * hash (see chain-walk.ts): skip hashing them again. Default false (events from anywhere else).
+   */
+  readonly storeVerifiedHashes?: boolean;
 }
 
 /**
@@ -45,7 +50,7 @@ export interface StreamVerifierOptions {
  */
 export const streamVerifier = (streamId: string, opts: StreamVerifierOptions = {}) => {
   const max = opts.maxViolations ?? 100;
-  const chain = chainWalker(streamId);
+  const chain = chainWalker(streamId, null, { storeVerifiedHashes: opts.storeVerifiedHashes === true });
   const ledger = new Ledger();
   const fairness = new FairnessCheck();
   const replay = opts.replay === false ? null : new DecisionReplay();

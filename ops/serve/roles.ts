@@ -1,4 +1,6 @@
 import { makePaymentsRole } from "../../commands/payments/role.ts";
+import { checkpointsRole } from "../../projections/checkpoints/role.ts";
+import { checkpointsTopic } from "../../projections/checkpoints/topic.ts";
 import { projectorRole } from "../../projections/main.ts";
 import { readSideNamesFor } from "../../projections/names.ts";
 import { readApiRole } from "../../read-api/main.ts";
@@ -40,5 +42,6 @@ export const allRoles = (opts: RoleOptions): ReadonlyArray<Role> => {
       topics: ns.topics,
       checkpointName: ns.name === "" ? "payments" : `payments.${ns.name}`,
     }),
+    checkpointsRole({ topic: checkpointsTopic(ns.name) }),
   ];
 };

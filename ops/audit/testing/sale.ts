@@ -20,6 +20,8 @@ export interface SaleOptions {
   /** Handler chunks to run (each decided at one instant, 250 ms apart, with pauses that let holds lapse). */
   readonly chunks?: number;
   readonly commandsPerChunk?: number;
+  /** Close the sale at the end (default true); an open sale can grow later with `addStock`. */
+  readonly close?: boolean;
 }
 
 export interface SaleResult {
@@ -27,6 +29,8 @@ export interface SaleResult {
   readonly streamId: string;
   readonly events: number;
   readonly entry: SkuEntry;
+  /** Decide one more `AddStock` on the same stream (a stream that grows after the sale). */
+  readonly addStock: (quantity: number) => Promise<void>;
 }
 
 const T0 = Date.parse("2026-11-21T12:00:00.000Z");
@@ -168,6 +172,10 @@ export const runSale = async (store: EventStore, opts: SaleOptions = {}): Promis
     await run(items);
   }
   clock += 1000;
-  await run([queued({ type: "CloseSale" })]);
-  return { skuId, streamId: `sku-${skuId}`, events, entry };
+  if (opts.close !== false) await run([queued({ type: "CloseSale" })]);
+  const addStock = async (quantity: number) => {
+    clock += 1000;
+    await run([queued({ type: "AddStock", quantity })]);
+  };
+  return { skuId, streamId: `sku-${skuId}`, events, entry, addStock };
 };

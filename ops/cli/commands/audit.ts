@@ -2,8 +2,9 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "commander";
 import * as E from "fp-ts/lib/Either.js";
-import { streamIdOf } from "../../../event-schemas/index.ts";
-import { verifyCheckpoint, walkChain } from "../../audit/checkpoint-verify.ts";
+import { streamIdOf, toHex } from "../../../event-schemas/index.ts";
+import { verifyCheckpoint } from "../../audit/checkpoint-verify.ts";
+import { streamTree } from "../../audit/stream-tree.ts";
 import {
   type Checkpoint,
   checkpointSignatureValid,
@@ -22,10 +23,9 @@ import {
   runAction,
   withStore,
 } from "../../audit/cli-support.ts";
-import { describeEvent } from "../../audit/describe-event.ts";
 import { formatAuditReport, formatViolation } from "../../audit/format.ts";
-import { buildProof, checkProof } from "../../audit/proof.ts";
-import { verifyStore } from "../../audit/verify-store.ts";
+import { verifyStoreParallel } from "../../audit/verify-parallel.ts";
+import { registerAuditTree } from "./audit-tree.ts";
 import type { Violation } from "../../audit/violation.ts";
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
@@ -38,9 +38,10 @@ const loadCheckpoint = async (file: string): Promise<Checkpoint> => {
 };
 
 /** `holdfast audit verify` (whole log or one SKU). */
-const verifyAll = (opts: { sku?: string; json?: boolean; pageSize?: string }) =>
+const verifyAll = (opts: { sku?: string; json?: boolean; pageSize?: string; workers?: string }) =>
   withStore(async (store) => {
-    const r = await verifyStore(store, {
+    const r = await verifyStoreParallel(store, {
+      ...(opts.workers === undefined ? {} : { workers: parseCount(opts.workers, "--workers") }),
       ...(opts.sku === undefined ? {} : { skuId: opts.sku }),
       pageSize: opts.pageSize === undefined ? 1000 : parseCount(opts.pageSize, "--page-size"),
       onStream: (s) => {
@@ -58,7 +59,7 @@ const verifyAll = (opts: { sku?: string; json?: boolean; pageSize?: string }) =>
   });
 
 /** `holdfast audit verify --checkpoint FILE [--pubkey FILE]`. */
-const verifyAgainst = (opts: { checkpoint: string; pubkey?: string; json?: boolean }) =>
+const verifyAgainst = (opts: { checkpoint: string; pubkey?: string; json?: boolean; proofOut?: string }) =>
   withStore(async (store) => {
     const cp = await loadCheckpoint(opts.checkpoint);
     const signature: Violation[] = [];
@@ -80,6 +81,8 @@ const verifyAgainst = (opts: { checkpoint: string; pubkey?: string; json?: boole
     if (E.isLeft(r)) throw new CannotRun(describeStoreError(r.left));
     const violations = [...signature, ...r.right.violations];
     const ok = violations.length === 0;
+    if (opts.proofOut !== undefined && r.right.consistency !== null)
+      await writeFile(opts.proofOut, `${JSON.stringify(r.right.consistency, null, 2)}\n`);
     if (opts.json)
       out(
         JSON.stringify({ ...r.right, ok, signatureChecked: opts.pubkey !== undefined, violations }, null, 2),
@@ -88,7 +91,7 @@ const verifyAgainst = (opts: { checkpoint: string; pubkey?: string; json?: boole
       for (const v of violations) out(formatViolation(v));
       out(
         ok
-          ? `CLEAN: ${cp.streamId} still extends the checkpoint at r${cp.revision} (${cp.hash.slice(0, 12)}…), now at r${r.right.tip?.revision}${opts.pubkey === undefined ? " (signature not checked)" : ", signature valid"}`
+          ? `CLEAN: ${cp.streamId} still extends the checkpoint at r${cp.revision} (${cp.hash.slice(0, 12)}…${cp.root === undefined ? "" : `, root ${cp.root.slice(0, 12)}…`}), now at r${r.right.tip?.revision}${opts.pubkey === undefined ? " (signature not checked)" : ", signature valid"}${r.right.consistency === null ? "" : `; RFC 9162 consistency proof ${r.right.consistency.size1} → ${r.right.consistency.size2} events: ${r.right.consistency.proof.length} hashes${opts.proofOut === undefined ? "" : ` (written to ${opts.proofOut})`}`}`
           : `VIOLATIONS: ${cp.streamId} no longer extends the checkpoint at r${cp.revision} unchanged (${violations.length} violation(s))`,
       );
     }
@@ -114,9 +117,25 @@ export const registerAudit = (program: Command): void => {
       .option("--json", "machine-readable report on stdout")
       .option("--checkpoint <file>", "check the stream against this signed checkpoint instead")
       .option("--pubkey <file>", "public key (PEM) to check the checkpoint's signature with")
-      .option("--page-size <n>", "events read per page (default 1000)"),
+      .option("--page-size <n>", "events read per page (default 1000)")
+      .option(
+        "--workers <n>",
+        "worker threads, one stream each at a time (default: the cores; 1 = no threads)",
+      )
+      .option(
+        "--proof-out <file>",
+        "with --checkpoint: save the consistency proof from the head to the stream now",
+      ),
   ).action(
-    (opts: { sku?: string; json?: boolean; checkpoint?: string; pubkey?: string; pageSize?: string }) =>
+    (opts: {
+      sku?: string;
+      json?: boolean;
+      checkpoint?: string;
+      pubkey?: string;
+      pageSize?: string;
+      proofOut?: string;
+      workers?: string;
+    }) =>
       runAction(() =>
         opts.checkpoint === undefined
           ? verifyAll(opts)
@@ -152,7 +171,7 @@ export const registerAudit = (program: Command): void => {
     audit
       .command("checkpoint")
       .description(
-        "print a signed checkpoint {streamId, revision, hash, signedAt, signature} of a SKU's stream (after checking its chain)",
+        "print a signed tree head {streamId, size, root, revision, hash, signedAt, signature} of a SKU's stream (after checking its chain); root = RFC 9162 Merkle tree hash over the event hashes",
       )
       .requiredOption("--sku <id>", "the SKU")
       .requiredOption("--key <file>", "Ed25519 private key (PEM)")
@@ -164,7 +183,7 @@ export const registerAudit = (program: Command): void => {
         const key = await readText(opts.key, "private key");
         const at = opts.revision === undefined ? undefined : parseCount(opts.revision, "--revision");
         const streamId = streamIdOf(opts.sku);
-        const r = await walkChain(store, streamId, at === undefined ? {} : { at, to: at });
+        const r = await streamTree(store, streamId, at === undefined ? {} : { to: at });
         if (E.isLeft(r)) throw new CannotRun(describeStoreError(r.left));
         if (r.right.violations.length > 0) {
           for (const v of r.right.violations) out(formatViolation(v));
@@ -177,6 +196,8 @@ export const registerAudit = (program: Command): void => {
         const signed = signCheckpoint(
           {
             streamId,
+            size: r.right.tree.size,
+            root: toHex(r.right.tree.root()) as Checkpoint["hash"],
             revision: tip.revision,
             hash: tip.hash as Checkpoint["hash"],
             signedAt: new Date().toISOString() as Checkpoint["signedAt"],
@@ -192,76 +213,5 @@ export const registerAudit = (program: Command): void => {
     ),
   );
 
-  exitTwoOnUsageError(
-    audit
-      .command("prove")
-      .description(
-        "print a self-contained proof bundle: a reservation's events and the hash path to a signed checkpoint",
-      )
-      .requiredOption("--reservation <id>", "the reservation id")
-      .requiredOption("--checkpoint <file>", "a signed checkpoint of the reservation's SKU stream")
-      .option("--out <file>", "write the bundle to this file instead of stdout"),
-  ).action((opts: { reservation: string; checkpoint: string; out?: string }) =>
-    runAction(() =>
-      withStore(async (store) => {
-        const cp = await loadCheckpoint(opts.checkpoint);
-        const r = await buildProof(store, cp, opts.reservation);
-        if (E.isLeft(r)) {
-          switch (r.left._tag) {
-            case "ChainBroken":
-            case "CheckpointDiverged":
-              out(`cannot prove against this checkpoint: ${r.left.message}`);
-              return EXIT_VIOLATION;
-            case "ReservationNotFound":
-              throw new CannotRun(r.left.message);
-            default:
-              throw new CannotRun(describeStoreError(r.left));
-          }
-        }
-        const text = JSON.stringify(r.right, null, 2);
-        if (opts.out === undefined) out(text);
-        else {
-          await writeFile(opts.out, `${text}\n`);
-          note(
-            `wrote ${opts.out}: ${r.right.path.length} envelope(s) from r${(r.right.path[0] as { revision: number }).revision} to r${cp.revision}`,
-          );
-        }
-        return EXIT_CLEAN;
-      }),
-    ),
-  );
-
-  exitTwoOnUsageError(
-    audit
-      .command("check-proof")
-      .description(
-        "verify a proof bundle offline (no server): hashes, links, the checkpoint's signature, the reservation's events",
-      )
-      .argument("<file>", "the proof bundle (JSON)")
-      .requiredOption("--pubkey <file>", "the auditor's public key (PEM)")
-      .option("--json", "machine-readable result"),
-  ).action((file: string, opts: { pubkey: string; json?: boolean }) =>
-    runAction(async () => {
-      const text = await readText(file, "proof bundle");
-      const pem = await readText(opts.pubkey, "public key");
-      let raw: unknown;
-      try {
-        raw = JSON.parse(text);
-      } catch (e) {
-        raw = { unparsable: (e as Error).message };
-      }
-      const r = checkProof(raw, pem);
-      if (opts.json)
-        out(JSON.stringify(E.isRight(r) ? { ok: true, ...r.right } : { ok: false, reason: r.left }, null, 2));
-      else if (E.isLeft(r)) out(`REJECTED: ${r.left}`);
-      else {
-        out(
-          `VALID: reservation ${r.right.reservationId} in ${r.right.streamId}, covered by the checkpoint signed at r${r.right.checkpointRevision}:`,
-        );
-        for (const e of r.right.events)
-          out(`  r${e.revision}  ${e.occurredAt}  ${e.event.type}  ${describeEvent(e.event)}`);
-      }
-      return E.isRight(r) ? EXIT_CLEAN : EXIT_VIOLATION;
-    }),
-  );
+  registerAuditTree(audit);
 };

@@ -1,0 +1,24 @@
+import { parentPort, workerData } from "node:worker_threads";
+import * as E from "fp-ts/lib/Either.js";
+import { decodeStored } from "../../infra/event-store/stored-text.ts";
+import { streamVerifier } from "../audit/verify-stream.ts";
+
+/**
+ * One worker of `bench:audit`'s 2-core figure: verifies its own copy of a stream's stored texts (parse,
+ * hash of the stored bytes, every check) each time it is told to, and reports its CPU time.
+ */
+const data = workerData as { readonly texts: ReadonlyArray<string>; readonly streamId: string };
+const port = parentPort!;
+port.on("message", () => {
+  const c = process.cpuUsage();
+  const v = streamVerifier(data.streamId, { storeVerifiedHashes: true });
+  let bad = 0;
+  for (let i = 0; i < data.texts.length; i++) {
+    const env = decodeStored(data.texts[i]!, data.streamId, BigInt(i));
+    if (E.isLeft(env)) bad += 1;
+    else v.push({ _tag: "Event", recorded: { envelope: env.right, position: BigInt(i) } });
+  }
+  const u = process.cpuUsage(c);
+  port.postMessage({ bad: bad + v.end().violationCount, cpuUs: u.user + u.system });
+});
+port.postMessage({ ready: true });
