@@ -15,6 +15,8 @@ import { productsProjection } from "./products/elasticsearch.ts";
 import { relayProjection } from "./relay/kafka.ts";
 import { projectionMetrics } from "./runtime/metrics.ts";
 import { type RunningProjector, runProjector } from "./runtime/runner.ts";
+import { tracedProjection } from "./runtime/traced.ts";
+import { disabledTracing } from "../infra/observability/tracing.ts";
 import { redisStatusSink } from "./runtime/status.ts";
 
 export interface ProjectorRoleOptions {
@@ -64,7 +66,14 @@ export const projectorRole = (opts: ProjectorRoleOptions = {}): Role => ({
       projection: Parameters<typeof runProjector>[0]["projection"],
       retry?: Parameters<typeof runProjector>[0]["retry"],
     ) =>
-      runProjector({ store: store.right, projection, logger, metrics, status, ...(retry ? { retry } : {}) });
+      runProjector({
+        store: store.right,
+        projection: tracedProjection(projection, ctx.tracing ?? disabledTracing()),
+        logger,
+        metrics,
+        status,
+        ...(retry ? { retry } : {}),
+      });
     const projectors: RunningProjector[] = [
       run(availabilityProjection(redis, { namespace: names.redisNamespace })),
       run(ordersProjection(pool)),

@@ -114,9 +114,9 @@ export const makeWriteApi = (deps: WriteApiDeps): Hono<AuthEnv> => {
     // An edge refusal is recorded as the key's answer by `submit`: a retry replays it, even after a restock.
     const edge = async () => {
       const a = await deps.availability(sku.right).catch(() => null);
-      return a !== null && a.status === "sold_out" && a.held === 0
-        ? problem(c, "sold-out", "no units are left and none are held")
-        : null;
+      if (a === null || a.status !== "sold_out" || a.held !== 0) return null;
+      deps.edgeRefusal?.("sold-out");
+      return problem(c, "sold-out", "no units are left and none are held");
     };
     const userId = c.get("principal").userId;
     const reservationId = deps.newId();

@@ -49,6 +49,8 @@ export interface WriteApiDeps {
   readonly faultAfterClaim?: (key: string) => void;
   /** Phase timings for metrics: "enqueue" (produce acknowledged) and "decision" (enqueue to outcome). */
   readonly observe?: (phase: "enqueue" | "decision", seconds: number) => void;
+  /** Counts a reservation refused at the edge (`holdfast_reservations_total`). */
+  readonly edgeRefusal?: (reason: "sold-out") => void;
 }
 
 export type EnqueueError =

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { QueuedCommand, type SkuCommandBody } from "../event-schemas/index.ts";
 import { problem } from "../infra/http/problem.ts";
+import { requestTraceparent } from "../infra/observability/http.ts";
 import type { RequestRefs } from "../infra/redis/idempotency.ts";
 import {
   admitWithin,
@@ -45,7 +46,8 @@ export const submit = async (c: Context, deps: WriteApiDeps, s: Submission): Pro
     requestId: s.requestId as QueuedCommand["requestId"],
     skuId: s.skuId as QueuedCommand["skuId"],
     issuedAt: deps.now().toISOString() as QueuedCommand["issuedAt"],
-    correlationId: s.requestId,
+    // The request's W3C trace context: it rides in the command's Kafka headers and every event's envelope.
+    correlationId: requestTraceparent(c) ?? s.requestId,
     causationId: s.requestId,
     replyTo: deps.outcomes.replyTo,
     command: s.command,

@@ -12,6 +12,8 @@ import { type ChunkDeps, decideChunk, type QueuedItem, type Reply } from "./deci
 import type { ExpiryScheduler } from "./expiry-scheduler.ts";
 import { loadSku, type SkuEntry } from "./sku-cache.ts";
 import type { HandlerMetrics } from "./metrics.ts";
+import type { HandlerObservability } from "./observability.ts";
+import { traceparentOfHeaders } from "../../infra/observability/kafka-trace.ts";
 import { PARK_AFTER_ATTEMPTS, type ParkingLot, retryDelayMs, SkuFailure } from "./parked-skus.ts";
 import { handlerProgressCheck } from "./progress.ts";
 
@@ -24,6 +26,8 @@ export interface HandlerDeps extends ChunkDeps {
   readonly scheduler: ExpiryScheduler;
   readonly logger: Logger;
   readonly metrics: HandlerMetrics;
+  /** Queue lag/age, units, reservations, invariant checks, spans and per-command log lines. */
+  readonly observability?: HandlerObservability;
   /** Most commands of one SKU decided and appended together (default 250). */
   readonly maxChunk?: number;
   /** Partitions (SKUs) decided concurrently (default 4). */
@@ -70,7 +74,10 @@ export const decodeMessage = (m: KafkaMessage): Decoded => {
   const cmd = r.right;
   if (cmd.command.type === "ListSku" && cmd.command.skuId !== cmd.skuId)
     return { ok: false, error: `ListSku for ${cmd.command.skuId} queued as SKU ${cmd.skuId}` };
-  return { ok: true, item: { queued: cmd, position: Number(m.offset) } };
+  return {
+    ok: true,
+    item: { queued: cmd, position: Number(m.offset), traceparent: traceparentOfHeaders(m.headers) },
+  };
 };
 
 /** The fast-failover session the broker allows (infra/kafka/failover.ts). */
@@ -124,7 +131,8 @@ export const startCommandHandler = async (deps: HandlerDeps): Promise<RunningHan
     for (let attempt = 0; ; attempt++) {
       const entry = await entryFor(skuId);
       const started = performance.now();
-      const r = await decideChunk(deps, entry, chunk);
+      const decide = () => decideChunk(deps, entry, chunk);
+      const r = await (deps.observability?.traced(skuId, chunk, decide) ?? decide());
       if (E.isLeft(r) && r.left._tag !== "WrongExpectedRevision") {
         cache.delete(skuId);
         throw new SkuFailure(skuId, "append", r.left._tag, JSON.stringify(r.left));
@@ -145,8 +153,7 @@ export const startCommandHandler = async (deps: HandlerDeps): Promise<RunningHan
       cache.set(skuId, r.right.entry);
       await deps.publish(r.right.replies);
       deps.scheduler.arm(skuId, nextHoldDeadline(r.right.entry.state));
-      deps.metrics.commands.inc(chunk.length);
-      deps.metrics.events.inc(r.right.appended);
+      deps.observability?.chunkDecided(skuId, r.right.entry.state, chunk);
       deps.metrics.chunkSeconds.observe((performance.now() - started) / 1000);
       return;
     }
@@ -169,6 +176,9 @@ export const startCommandHandler = async (deps: HandlerDeps): Promise<RunningHan
     worker: Promise<void> | null;
     /** Consecutive failed attempts of the head chunk (backoff, then parking). */
     failures?: number;
+    /** The partition's high watermark at the last fetch, and its SKU (for the queue gauges). */
+    highWatermark?: number;
+    skuId?: string;
   }
   const lanes = new Map<number, Lane>();
   let stopping = false;
@@ -315,6 +325,8 @@ export const startCommandHandler = async (deps: HandlerDeps): Promise<RunningHan
     }
     lane.queue.push(...items);
     lane.fetched = Number(batch.lastOffset());
+    lane.highWatermark = Number(batch.highWatermark);
+    lane.skuId = items[0]?.queued.skuId ?? lane.skuId;
     if (lane.queue.length === 0 && lane.worker === null) lane.done = lane.fetched;
     // Advance the fetch position now; the commit follows the decisions (see commitDone).
     resolveOffset(batch.lastOffset());
@@ -335,6 +347,13 @@ export const startCommandHandler = async (deps: HandlerDeps): Promise<RunningHan
     }
   };
 
+  deps.observability?.backlogFrom(() =>
+    [...lanes.values()].map((l) => ({
+      skuId: l.skuId ?? null,
+      lag: l.highWatermark === undefined ? 0 : l.highWatermark - 1 - l.done,
+      oldestIssuedAt: l.queue[0]?.queued.issuedAt ?? null,
+    })),
+  );
   // Supervised: a crash (any error, retriable or not) rebuilds the consumer, which resumes from the
   // group's last commit; see infra/kafka/supervised-consumer.ts.
   supervisor = await superviseConsumer({

@@ -16,6 +16,8 @@ import { rememberOutcome, type SkuEntry } from "./sku-cache.ts";
 export interface QueuedItem {
   readonly queued: QueuedCommand;
   readonly position: number;
+  /** The W3C `traceparent` header the command came with, when it had one. */
+  readonly traceparent?: string | null;
 }
 
 /** An outcome and where to send it. */

@@ -1,8 +1,7 @@
 import { Counter, Histogram, type Registry } from "prom-client";
 
+/** Commands and events decided are counted by `observability.ts` (labelled by SKU and type). */
 export interface HandlerMetrics {
-  readonly commands: Counter;
-  readonly events: Counter;
   readonly conflicts: Counter;
   readonly deadLetters: Counter;
   readonly chunkSeconds: Histogram;
@@ -10,16 +9,6 @@ export interface HandlerMetrics {
 
 /** The command handler's Prometheus metrics, registered on the process registry. */
 export const makeHandlerMetrics = (registry: Registry): HandlerMetrics => ({
-  commands: new Counter({
-    name: "holdfast_commands_decided_total",
-    help: "Commands decided or re-answered",
-    registers: [registry],
-  }),
-  events: new Counter({
-    name: "holdfast_events_appended_total",
-    help: "Events appended by the handler",
-    registers: [registry],
-  }),
   conflicts: new Counter({
     name: "holdfast_append_conflicts_total",
     help: "Appends refused for a wrong expected revision",

@@ -47,6 +47,7 @@ export const makePaymentsRole = (opts: PaymentsRoleOptions = {}): Role => ({
       ...(opts.checkpointName === undefined ? {} : { name: opts.checkpointName }),
       onOutcome: (_order, outcome) => metrics.outcomes.inc({ outcome: outcome._tag }),
       onCall: (call, result) => metrics.calls.inc({ call, result }),
+      ...(ctx.tracing === undefined ? {} : { tracing: ctx.tracing }),
     };
     let saga = await startPaymentSaga(sagaDeps);
     // Supervised like the Kafka consumers: when the saga's feed gives up (the database away for longer

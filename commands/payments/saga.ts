@@ -16,6 +16,8 @@ import { backoffDelayMs, type SagaPolicy } from "./policy.ts";
 import { makeProgress } from "./progress.ts";
 import type { RandomSource } from "./random.ts";
 import { SagaStopped, settleOrder } from "./settle-order.ts";
+import { tracedSettlement } from "./traced.ts";
+import type { Tracing } from "../../infra/observability/tracing.ts";
 import { makeSlots } from "./slots.ts";
 
 export interface PaymentSagaDeps {
@@ -32,6 +34,8 @@ export interface PaymentSagaDeps {
   readonly batchSize?: number;
   readonly onOutcome?: (order: OrderToPay, outcome: PaymentOutcome) => void;
   readonly onCall?: (call: "charge" | "status", result: string) => void;
+  /** A `payment` span per order (OTLP export when configured). */
+  readonly tracing?: Tracing;
 }
 
 /** A running saga. `stop()` abandons orders in flight (they stay before the checkpoint) and saves it. */
@@ -141,7 +145,7 @@ export const startPaymentSaga = async (deps: PaymentSagaDeps): Promise<RunningPa
 
   const launch = (order: OrderToPay) => {
     progress.begin(order.position);
-    const task = settleOrder(settleDeps, order, signal).then(
+    const task = tracedSettlement(deps.tracing, order, () => settleOrder(settleDeps, order, signal)).then(
       (outcome) => {
         progress.done(order.position);
         deps.onOutcome?.(order, outcome);

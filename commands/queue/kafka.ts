@@ -1,6 +1,14 @@
 import * as TE from "fp-ts/lib/TaskEither.js";
-import { type Admin, type Kafka, Partitioners, type Producer, type RecordMetadata } from "kafkajs";
+import {
+  type Admin,
+  type IHeaders,
+  type Kafka,
+  Partitioners,
+  type Producer,
+  type RecordMetadata,
+} from "kafkajs";
 import { QueuedCommand } from "../../event-schemas/index.ts";
+import { traceHeaders } from "../../infra/observability/kafka-trace.ts";
 import type { Logger } from "../../infra/observability/logger.ts";
 import type { PartitionRegistry } from "./partitions.ts";
 import type { CommandQueue, QueueError, QueuePosition } from "./port.ts";
@@ -10,6 +18,7 @@ interface Pending {
   readonly partition: number;
   readonly key: string;
   readonly value: string;
+  readonly headers: IHeaders;
   readonly resolve: (p: QueuePosition) => void;
   readonly reject: (e: unknown) => void;
 }
@@ -59,7 +68,12 @@ export const makeKafkaCommandQueue = async (deps: {
     const meta: RecordMetadata[] = await producer.send({
       topic,
       acks: -1,
-      messages: batch.map((p) => ({ key: p.key, value: p.value, partition: p.partition })),
+      messages: batch.map((p) => ({
+        key: p.key,
+        value: p.value,
+        partition: p.partition,
+        headers: p.headers,
+      })),
     });
     const base = new Map<number, bigint>();
     for (const m of meta) if (m.baseOffset !== undefined) base.set(m.partition, BigInt(m.baseOffset));
@@ -107,6 +121,8 @@ export const makeKafkaCommandQueue = async (deps: {
         partition,
         key: cmd.skuId,
         value: JSON.stringify(QueuedCommand.encode(cmd)),
+        // The command's trace (W3C traceparent, carried as its correlationId) for the handler's spans.
+        headers: traceHeaders(cmd.correlationId),
         resolve,
         reject,
       });

@@ -46,6 +46,8 @@ export interface Config {
   readonly tokenMaxSeconds: number;
   /** `HOLDFAST_CHECKPOINT_KEY`: the operator's Ed25519 key file (PEM) that signs tree heads; unset = none. */
   readonly checkpointKeyFile?: string;
+  /** OTLP/HTTP endpoint for traces (`OTEL_EXPORTER_OTLP_ENDPOINT`); `null`: tracing off. */
+  readonly otlpEndpoint: string | null;
 }
 
 export interface ConfigError {
@@ -142,6 +144,10 @@ export const decodeConfig = (
       "HOLDFAST_TOKEN_MAX_SECONDS",
       `HOLDFAST_TOKEN_MAX_SECONDS must be a positive whole number of seconds, got "${maxText}"`,
     );
+  const otlp = env.OTEL_EXPORTER_OTLP_ENDPOINT
+    ? url("OTEL_EXPORTER_OTLP_ENDPOINT", env.OTEL_EXPORTER_OTLP_ENDPOINT, ["http:", "https:"])
+    : E.right(null);
+  if (E.isLeft(otlp)) return otlp;
   return E.right({
     databaseUrl: databaseUrl.right,
     eventStoreUrl: esdb.right,
@@ -155,5 +161,6 @@ export const decodeConfig = (
     testFault: env.HOLDFAST_TEST_FAULT === "kill-after-claim" ? "kill-after-claim" : null,
     tokenMaxSeconds,
     ...(env.HOLDFAST_CHECKPOINT_KEY ? { checkpointKeyFile: env.HOLDFAST_CHECKPOINT_KEY } : {}),
+    otlpEndpoint: otlp.right,
   });
 };

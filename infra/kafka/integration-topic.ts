@@ -1,5 +1,6 @@
 import type { Admin, IHeaders, Message } from "kafkajs";
 import { canonicalJson, type EventEnvelope, skuIdOf } from "../../event-schemas/index.ts";
+import { traceHeaders } from "../observability/kafka-trace.ts";
 
 /**
  * The integration topic (API.md "Integration topic"): every event of every SKU stream, keyed by SKU id,
@@ -31,6 +32,8 @@ export const integrationMessage = (e: EventEnvelope): Message => ({
     "holdfast-revision": String(e.revision),
     "holdfast-hash": e.hash,
     "holdfast-prev-hash": e.prevHash,
+    // The trace of the request that caused the event (API.md: messages carry its traceparent).
+    ...traceHeaders(e.correlationId),
   },
 });
 

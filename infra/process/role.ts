@@ -3,6 +3,7 @@ import type { Registry } from "prom-client";
 import type { Config } from "../config/config.ts";
 import type { ReadinessCheck } from "../http/operational-routes.ts";
 import type { Logger } from "../observability/logger.ts";
+import type { Tracing } from "../observability/tracing.ts";
 
 /**
  * A process role (`write-api`, `read-api`, `command-handler`, `projector`, `payments`). Each role has one
@@ -16,6 +17,8 @@ export interface RoleContext {
   readonly registry: Registry;
   /** `holdfast serve --dev`: demo SKU, payment simulator, development secret. */
   readonly dev: boolean;
+  /** OpenTelemetry tracing (OTEL_EXPORTER_OTLP_ENDPOINT); absent: propagation only. */
+  readonly tracing?: Tracing;
 }
 
 export interface RunningRole {

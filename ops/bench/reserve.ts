@@ -225,13 +225,13 @@ try {
   const metrics =
     (await (await fetch(`${base}/metrics`)).text()) +
     (handlerProc === null ? "" : await (await fetch(`http://127.0.0.1:${handlerPort}/metrics`)).text());
-  const value = (name: string) =>
-    Number(
-      metrics
-        .split("\n")
-        .find((l) => l.startsWith(`${name} `))
-        ?.split(" ")[1] ?? "NaN",
-    );
+  // Summed over label sets when the name has none (holdfast_commands_decided_total is labelled by SKU).
+  const value = (name: string) => {
+    const lines = metrics
+      .split("\n")
+      .filter((l) => l.startsWith(`${name} `) || (!name.includes("{") && l.startsWith(`${name}{`)));
+    return lines.length === 0 ? Number.NaN : lines.reduce((n, l) => n + Number(l.split(" ").at(-1)), 0);
+  };
   const chunks = value("holdfast_handler_chunk_seconds_count");
   process.stdout.write(
     `handler: ${value("holdfast_commands_decided_total")} commands in ${chunks} chunks ` +

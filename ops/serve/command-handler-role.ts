@@ -4,6 +4,8 @@ import { startCommandHandler } from "../../commands/handler/consumer.ts";
 import { makeExpiryScheduler } from "../../commands/handler/expiry-scheduler.ts";
 import { makeHandlerMetrics } from "../../commands/handler/metrics.ts";
 import { makeParkingLot } from "../../commands/handler/parked-skus.ts";
+import { makeHandlerObservability } from "../../commands/handler/observability.ts";
+import { disabledTracing } from "../../infra/observability/tracing.ts";
 import type { QueuedCommand } from "../../event-schemas/index.ts";
 import { kafkaReady } from "../../infra/kafka/client.ts";
 import { failoverSessionTimeout } from "../../infra/kafka/failover.ts";
@@ -50,14 +52,20 @@ export const commandHandlerRole = (ns: Namespace, opts: { readonly groupId?: str
       logger,
       registry: ctx.registry,
     });
+    const observability = makeHandlerObservability({
+      registry: ctx.registry,
+      tracing: ctx.tracing ?? disabledTracing(),
+      logger,
+    });
     const handler = await startCommandHandler({
+      observability,
       sessionTimeout: await failoverSessionTimeout(infra.admin, logger),
       registry: ctx.registry,
       parking,
       kafka: infra.kafka,
       topics: ns.topics,
       groupId,
-      store,
+      store: observability.observeStore(store),
       now: () => new Date(),
       newId: randomUUID,
       recordedOutcome: (requestId) => readOutcome(redis, ns.redisPrefix, requestId),

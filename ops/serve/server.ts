@@ -4,7 +4,9 @@ import type { Registry } from "prom-client";
 import type { ReadinessCheck } from "../../infra/http/operational-routes.ts";
 import { operationalRoutes } from "../../infra/http/operational-routes.ts";
 import { problem } from "../../infra/http/problem.ts";
+import { httpObservability } from "../../infra/observability/http.ts";
 import type { Logger } from "../../infra/observability/logger.ts";
+import { disabledTracing, type Tracing } from "../../infra/observability/tracing.ts";
 import { openApiDocument } from "./openapi.ts";
 import type { Role, RoleContext, RunningRole } from "./role.ts";
 
@@ -22,8 +24,12 @@ export const composeHttpApp = (deps: {
   readonly registry: Registry;
   readonly checks: ReadonlyArray<ReadinessCheck>;
   readonly logger: Logger;
+  /** W3C trace context and OpenTelemetry spans (propagation only when absent). */
+  readonly tracing?: Tracing;
 }): Hono => {
   const app = new Hono();
+  // First: every route's latency by route pattern, and its trace (infra/observability/http.ts).
+  app.use("*", httpObservability({ registry: deps.registry, tracing: deps.tracing ?? disabledTracing() }));
   app.route("/", operationalRoutes({ registry: deps.registry, checks: deps.checks }));
   app.get("/openapi.json", (c) => c.json(openApiDocument()));
   for (const a of deps.apps) app.route("/", a);
@@ -74,6 +80,7 @@ export const startServer = async (
     registry: ctx.registry,
     checks,
     logger: ctx.logger,
+    ...(ctx.tracing === undefined ? {} : { tracing: ctx.tracing }),
   });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: opts.port, hostname: opts.hostname }, () => resolve(s));

@@ -3,6 +3,9 @@ import type { Hono } from "hono";
 import { Histogram } from "prom-client";
 import { makeTokenVerifier } from "../../infra/http/auth.ts";
 import { kafkaReady } from "../../infra/kafka/client.ts";
+import { reservationsCounter } from "../../infra/observability/reservations-metric.ts";
+import { tracedEnqueue } from "../../infra/observability/traced-enqueue.ts";
+import { disabledTracing } from "../../infra/observability/tracing.ts";
 import { readAvailability } from "../../infra/redis/availability.ts";
 import { makeRedis, redisReady } from "../../infra/redis/client.ts";
 import { makeRedisIdempotency } from "../../infra/redis/idempotency.ts";
@@ -52,10 +55,14 @@ export const writeApiRole = (ns: Namespace, opts: { readonly waitBudgetMs?: numb
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [ctx.registry],
     });
+    const reservations = reservationsCounter(ctx.registry);
     const app = makeWriteApi({
+      edgeRefusal: (reason) => reservations.inc({ outcome: "refused", reason }),
       observe: (phase, seconds) => phases.observe({ phase }, seconds),
       verify: makeTokenVerifier(ctx.config.jwtSecret, { maxLifetimeSeconds: ctx.config.tokenMaxSeconds }),
-      enqueue: (cmd) => infra.queue.enqueue(cmd),
+      enqueue: tracedEnqueue(ctx.tracing ?? disabledTracing(), ns.topics.commands, (cmd) =>
+        infra.queue.enqueue(cmd),
+      ),
       skuListed: async (skuId) => (await infra.registry.partitionOf(skuId)) !== null,
       availability,
       idempotency,

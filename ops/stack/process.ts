@@ -169,6 +169,9 @@ export const chownTree = (dir: string, as: RunAs | undefined): void => {
   }
 };
 
+// Wait for another apt-get (a sibling checkout installing its own tools) instead of failing on its lock.
+const APT_INSTALL = ["apt-get", "-o", "DPkg::Lock::Timeout=300", "install", "-y", "--no-install-recommends"];
+
 /**
  * Installs Debian packages with apt-get (as root, or through passwordless sudo). The server's own
  * package may start a default instance; callers probe again afterwards.
@@ -185,11 +188,11 @@ export const aptInstall = async (packages: ReadonlyArray<string>, progress: Prog
     return run(cmd as string, rest, { env, onLine: (l) => l.startsWith("Setting up") && progress(`  ${l}`) });
   };
   progress(`apt-get install ${packages.join(" ")}`);
-  let r = await exec(["apt-get", "install", "-y", "--no-install-recommends", ...packages]);
+  let r = await exec([...APT_INSTALL, ...packages]);
   if (r.code !== 0) {
     progress("apt-get update");
     await exec(["apt-get", "update"]);
-    r = await exec(["apt-get", "install", "-y", "--no-install-recommends", ...packages]);
+    r = await exec([...APT_INSTALL, ...packages]);
   }
   if (r.code !== 0)
     throw new Error(`apt-get install ${packages.join(" ")} failed: ${r.stderr.trim().slice(-500)}`);

@@ -3,6 +3,7 @@ import * as E from "fp-ts/lib/Either.js";
 import { decodeConfig } from "../../../infra/config/config.ts";
 import { makeLogger } from "../../../infra/observability/logger.ts";
 import { makeRegistry } from "../../../infra/observability/metrics.ts";
+import { makeTracing } from "../../../infra/observability/tracing.ts";
 import { listDemoSku } from "../../serve/dev.ts";
 import { startDevSimulator } from "../../serve/dev-simulator.ts";
 import { namespaceOf } from "../../serve/namespace.ts";
@@ -16,6 +17,7 @@ interface ServeOptions {
   readonly namespace: string;
   readonly waitMs?: string;
   readonly handlerGroup?: string;
+  readonly logLevel?: string;
 }
 
 /**
@@ -32,6 +34,7 @@ export const registerServe = (program: Command): void => {
     .option("--namespace <name>", "isolate topics, Redis keys and consumer group (tests, benchmarks)", "")
     .option("--wait-ms <ms>", "how long a write waits for its decision before answering 202")
     .option("--handler-group <id>", "consumer group of the command handler (tests: two handlers on one SKU)")
+    .option("--log-level <level>", "pino level: debug adds one line per decided command (with its trace id)")
     .action(async (opts: ServeOptions) => {
       const config = decodeConfig(process.env, { dev: opts.dev === true });
       if (E.isLeft(config)) {
@@ -45,6 +48,15 @@ export const registerServe = (program: Command): void => {
       const waitBudgetMs = opts.waitMs === undefined ? undefined : Number(opts.waitMs);
       if (waitBudgetMs !== undefined && !(Number.isInteger(waitBudgetMs) && waitBudgetMs >= 0)) {
         process.stderr.write("holdfast serve: --wait-ms must be a whole number of milliseconds\n");
+        process.exit(1);
+      }
+      if (
+        opts.logLevel !== undefined &&
+        !["fatal", "error", "warn", "info", "debug", "trace", "silent"].includes(opts.logLevel)
+      ) {
+        process.stderr.write(
+          "holdfast serve: --log-level must be one of fatal, error, warn, info, debug, trace, silent\n",
+        );
         process.exit(1);
       }
       const namespace = namespaceOf(opts.namespace);
@@ -62,9 +74,10 @@ export const registerServe = (program: Command): void => {
         );
         process.exit(1);
       }
-      const logger = makeLogger();
+      const logger = makeLogger(opts.logLevel === undefined ? {} : { level: opts.logLevel });
       const registry = makeRegistry();
-      let ctx = { config: config.right, logger, registry, dev: opts.dev === true };
+      const tracing = makeTracing(config.right.otlpEndpoint);
+      let ctx = { config: config.right, logger, registry, dev: opts.dev === true, tracing };
       let server: Awaited<ReturnType<typeof startServer>>;
       let simulator: Awaited<ReturnType<typeof startDevSimulator>>["simulator"] | null = null;
       try {
@@ -93,6 +106,7 @@ export const registerServe = (program: Command): void => {
         server
           .stop()
           .then(() => simulator?.stop())
+          .then(() => tracing.shutdown())
           .then(() => process.exit(0))
           .catch((e: unknown) => {
             logger.error({ err: e }, "unclean stop");
