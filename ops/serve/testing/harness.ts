@@ -69,7 +69,8 @@ export interface Harness {
       readonly waitMs?: number;
       readonly handlerGroup?: string;
       readonly rateLimits?: string;
-      /** Extra environment (e.g. `HOLDFAST_TEST_FAULT`). */
+      /** Extra environment (e.g. `HOLDFAST_TEST_FAULT`) and `holdfast serve` arguments (e.g. `--log-level debug`). */
+      readonly args?: ReadonlyArray<string>;
       readonly env?: Readonly<Record<string, string>>;
       /** `holdfast serve --dev`, without PAYMENT_GATEWAY_URL (so the simulator starts beside it). */
       readonly dev?: boolean;
@@ -134,6 +135,7 @@ export const startHarness = async (
       if (opts.handlerGroup !== undefined) args.push("--handler-group", opts.handlerGroup);
       if (opts.dev === true) args.push("--dev");
       const { PAYMENT_GATEWAY_URL: _explicitGateway, ...inherited } = process.env;
+      args.push(...(opts.args ?? []));
       const child = spawn(process.execPath, args, {
         cwd: ROOT,
         env: {
