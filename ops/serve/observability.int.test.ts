@@ -128,6 +128,21 @@ describe("a request's trace", () => {
     expect(line).toBeDefined();
     expect(JSON.parse(line!).trace_id).toBe(traceId);
 
+    // The command itself carried the trace in its Kafka headers.
+    const commands = h.kafka.consumer({ groupId: `obs-commands-${randomUUID()}` });
+    await commands.connect();
+    await commands.subscribe({ topic: h.ns.topics.commands, fromBeginning: true });
+    let header: string | undefined;
+    await commands.run({
+      eachMessage: async ({ message }) => {
+        if (message.value?.toString("utf8").includes(requestId))
+          header = headerText(message.headers).traceparent;
+      },
+    });
+    await waitFor("the command on the command topic", async () => header);
+    await commands.disconnect();
+    expect(parseTraceparent(header)?.traceId).toBe(traceId);
+
     // A checkout under another trace: its order and payment events carry that trace.
     const checkout = traceparent();
     const o = await fetch(`${c.base}/v1/orders`, {
