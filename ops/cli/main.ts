@@ -3,6 +3,7 @@ import { registerAudit } from "./commands/audit.ts";
 import { registerHandler } from "./commands/handler.ts";
 import { registerPayments } from "./commands/payments.ts";
 import { registerProjections } from "./commands/projections.ts";
+import { registerRehearse } from "./commands/rehearse.ts";
 import { registerReplay } from "./commands/replay.ts";
 import { registerServe } from "./commands/serve.ts";
 import { registerStack } from "./commands/stack.ts";
@@ -27,6 +28,7 @@ for (const register of [
   registerSubscribe,
   registerPayments,
   registerHandler,
+  registerRehearse,
 ])
   register(program);
 

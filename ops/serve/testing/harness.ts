@@ -74,6 +74,8 @@ export interface Harness {
       readonly env?: Readonly<Record<string, string>>;
       /** `holdfast serve --dev`, without PAYMENT_GATEWAY_URL (so the simulator starts beside it). */
       readonly dev?: boolean;
+      /** Listen on this port (a restarted process keeps its address); default a free one. */
+      readonly port?: number;
     },
   ): Promise<ServeProcess>;
   token(userId: string, admin?: boolean): Promise<string>;
@@ -120,7 +122,7 @@ export const startHarness = async (
     kafka,
     store,
     serve: async (roles, opts = {}) => {
-      const port = await freePort();
+      const port = opts.port ?? (await freePort());
       const args = [
         "ops/bin/holdfast.mjs",
         "serve",
