@@ -58,7 +58,7 @@ const CHART_CODE = `
     window.addEventListener("resize", function () { plot.setSize({ width: width(el), height: 260 }); });
   }
   var statuses = Object.keys(s.answersByStatus);
-  chart("answers", "HTTP answers per second, by status", s.seconds, statuses.map(function (k, i) {
+  chart("answers", "Reservation answers per second, by HTTP status (no answer = refused/reset/timeout)", s.seconds, statuses.map(function (k, i) {
     return { label: k, colour: colour(k, i), values: s.answersByStatus[k] };
   }), "answers / s");
   chart("latency", "Reservation latency per second (ms)", s.seconds, [
@@ -125,7 +125,7 @@ concurrency ${o.concurrency}, burst then decay over ${o.durationSeconds} s, per-
 faults: ${r.faults.length === 0 ? "none" : r.faults.map((f) => esc(f.fault)).join(", ")}</p>
 <p><span class="verdict" id="verdict">${verdict}</span></p>
 <div class="figures">
-<div><b>${r.summary.unitsGranted}</b>units granted</div>
+<div><b>${r.summary.unitsGranted}</b>units granted (of ${o.stock}; failed payments' units are sold again)</div>
 <div><b>${r.summary.answers["201"] ?? 0}</b>holds (${r.summary.partialGrants} partial)</div>
 <div><b>${Object.entries(r.summary.answers)
     .filter(([k]) => k.startsWith("409"))

@@ -33,15 +33,17 @@ export const seriesOf = (r: RehearsalResult): ReportSeries => {
   const last = Math.max(0, ...r.attempts.map((a) => a.atMs), ...r.samples.map((s) => s.atMs));
   const n = Math.floor(last / 1000) + 1;
   const seconds = Array.from({ length: n }, (_, i) => i);
-  const statuses = [...new Set(r.attempts.map((a) => statusName(a.status)))].sort();
+  // Reservation answers only (first sends and re-sends): polls and checkouts would count twice.
+  const reservation = r.attempts.filter((a) => a.kind === "reserve" || a.kind === "resend");
+  const statuses = [...new Set(reservation.map((a) => statusName(a.status)))].sort();
   const answersByStatus: Record<string, number[]> = {};
   for (const s of statuses) answersByStatus[s] = new Array<number>(n).fill(0);
   const lat: number[][] = Array.from({ length: n }, () => []);
-  for (const a of r.attempts) {
+  for (const a of reservation) {
     const i = Math.floor(a.atMs / 1000);
     const row = answersByStatus[statusName(a.status)];
     if (row !== undefined && i < n) row[i] = (row[i] ?? 0) + 1;
-    if ((a.kind === "reserve" || a.kind === "resend") && a.status !== 0) lat[i]?.push(a.latencyMs);
+    if (a.status !== 0) lat[i]?.push(a.latencyMs);
   }
   for (const l of lat) l.sort((x, y) => x - y);
   const samples = [...r.samples].sort((a, b) => a.atMs - b.atMs);
