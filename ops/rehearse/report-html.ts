@@ -50,7 +50,7 @@ const CHART_CODE = `
       scales: { x: { time: false } },
       axes: [{ label: "seconds after T0" }, { label: yLabel }],
       series: [{ label: "s" }].concat(lines.map(function (l) {
-        return { label: l.label, stroke: l.colour, width: 2, fill: l.fill || undefined, spanGaps: true };
+        return { label: l.label, stroke: l.colour, width: 2, spanGaps: l.gaps !== true };
       }))
     };
     var plot = new uPlot(opts, [x].concat(lines.map(function (l) { return l.values; })), el);
@@ -72,9 +72,9 @@ const CHART_CODE = `
     { label: "sold", colour: "#1565c0", values: s.stock.sold }
   ], "units");
   chart("queue", "Command queue (handler /metrics)", s.queue.seconds, [
-    { label: "lag (commands)", colour: "#6d4c41", values: s.queue.lag },
-    { label: "oldest undecided (s)", colour: "#ad1457", values: s.queue.ageSeconds }
-  ], "commands / seconds");
+    { label: "lag (commands)", colour: "#6d4c41", values: s.queue.lag, gaps: true },
+    { label: "oldest undecided (s)", colour: "#ad1457", values: s.queue.ageSeconds, gaps: true }
+  ], "commands / seconds (gap: handler down)");
 })();
 `;
 
