@@ -78,8 +78,24 @@ export const startDeployment = async (opts: RehearseOptions, progress: Progress)
     if (redis !== null) env.REDIS_URL = redis.url;
     const ports = { handler: await freePort(), write: await freePort() };
     const harness = h;
-    const startHandler = () => harness.serve("command-handler", { port: ports.handler, env });
-    const startWrite = () => harness.serve("write-api", { port: ports.write, env, waitMs: 2000 });
+    // A killed process is started again like a supervisor would: until it is ready (a start can fail while
+    // another fault, say a Kafka restart, is under way).
+    const supervised = async (start: () => Promise<ServeProcess>): Promise<ServeProcess> => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await start();
+        } catch (e) {
+          if (attempt >= 6) throw e;
+          progress(`restart attempt ${attempt} failed: ${String(e).split("\n").slice(0, 1).join("")}`);
+          progress(String(e).split("\n").slice(-8).join("\n"));
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+      }
+    };
+    const startHandler = () =>
+      supervised(() => harness.serve("command-handler", { port: ports.handler, env }));
+    const startWrite = () =>
+      supervised(() => harness.serve("write-api", { port: ports.write, env, waitMs: 2000 }));
     progress("starting the command handler, the write API, and the projector + read API + payments");
     procs.handler = await startHandler();
     procs.write = await startWrite();

@@ -73,6 +73,7 @@ export const registerRehearse = (program: Command): void => {
         process.exit(2);
       }
       const stop = () => {
+        process.stderr.write("\nholdfast rehearse: interrupted; stopping what it started\n");
         void d.close().finally(() => process.exit(2));
       };
       process.once("SIGINT", stop);

@@ -163,7 +163,12 @@ export const startHarness = async (
       const proc: ServeProcess = { port, child, output: () => out, exited };
       children.add(proc);
       exited.then(() => children.delete(proc));
-      await waitFor(
+      // A process that exits while starting fails the wait at once (not after the whole timeout).
+      const died = exited.then((code) => {
+        throw new Error(`serve --roles ${roles} exited (${code}) while starting`);
+      });
+      died.catch(() => undefined);
+      const ready = waitFor(
         `holdfast serve --roles ${roles} to be ready`,
         async () => {
           if (child.exitCode !== null) throw new Error(`serve exited: ${out}`);
@@ -172,7 +177,9 @@ export const startHarness = async (
         },
         60_000,
         200,
-      ).catch((e: unknown) => {
+      );
+      await Promise.race([ready, died]).catch((e: unknown) => {
+        child.kill("SIGKILL");
         throw new Error(`${String(e)}\n${out.slice(-3000)}`);
       });
       return proc;
