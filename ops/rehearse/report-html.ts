@@ -29,14 +29,15 @@ const CHART_CODE = `
       drawClear: [function (u) {
         var ctx = u.ctx;
         ctx.save();
-        faults.forEach(function (f) {
+        faults.forEach(function (f, i) {
           var x0 = u.valToPos(f.startMs / 1000, "x", true);
           var x1 = u.valToPos(Math.max(f.endMs, f.startMs + 300) / 1000, "x", true);
           ctx.fillStyle = "rgba(229, 57, 53, 0.12)";
           ctx.fillRect(x0, u.bbox.top, Math.max(2, x1 - x0), u.bbox.height);
           ctx.fillStyle = "#c62828";
           ctx.font = (11 * devicePixelRatio) + "px sans-serif";
-          ctx.fillText(f.fault, x0 + 3, u.bbox.top + 12 * devicePixelRatio);
+          // Overlapping faults: one label row each.
+          ctx.fillText(f.fault, x0 + 3, u.bbox.top + (12 + 13 * i) * devicePixelRatio);
         });
         ctx.restore();
       }]
@@ -61,10 +62,10 @@ const CHART_CODE = `
   chart("answers", "Reservation answers per second, by HTTP status (no answer = refused/reset/timeout)", s.seconds, statuses.map(function (k, i) {
     return { label: k, colour: colour(k, i), values: s.answersByStatus[k] };
   }), "answers / s");
-  chart("latency", "Reservation latency per second (ms)", s.seconds, [
-    { label: "P50", colour: "#2e7d32", values: s.latency.p50 },
-    { label: "P95", colour: "#f9a825", values: s.latency.p95 },
-    { label: "P99", colour: "#c62828", values: s.latency.p99 }
+  chart("latency", "Reservation latency per second (ms; gap: no answer that second)", s.seconds, [
+    { label: "P50", colour: "#2e7d32", values: s.latency.p50, gaps: true },
+    { label: "P95", colour: "#f9a825", values: s.latency.p95, gaps: true },
+    { label: "P99", colour: "#c62828", values: s.latency.p99, gaps: true }
   ], "ms");
   chart("stock", "Stock over time (availability view)", s.stock.seconds, [
     { label: "available", colour: "#2e7d32", values: s.stock.available },
