@@ -13,7 +13,7 @@ import { ensureTool } from "../stack/tools.ts";
 const at = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const ROOT = at("../../");
 
-/** Every metric name the code registers (`name: "holdfast_…"`), with histogram/counter suffixes. */
+/** Every metric name the code registers (`name: "holdfast_…"` or `const name = "holdfast_…"`), with histogram/counter suffixes. */
 const exported = (() => {
   const names = new Set<string>();
   const walk = (dir: string) => {
@@ -22,7 +22,7 @@ const exported = (() => {
       const p = join(dir, e);
       if (statSync(p).isDirectory()) walk(p);
       else if (p.endsWith(".ts") && !p.endsWith(".test.ts"))
-        for (const m of readFileSync(p, "utf8").matchAll(/name: "(holdfast_[a-z_]+)"/g))
+        for (const m of readFileSync(p, "utf8").matchAll(/name(?:: | = )"(holdfast_[a-z_]+)"/g))
           names.add(m[1] as string);
     }
   };
