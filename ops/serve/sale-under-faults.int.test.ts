@@ -70,8 +70,11 @@ interface Fault {
 
 const metric = async (port: number, name: string): Promise<number> => {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const line = text.split("\n").find((l) => l.startsWith(`${name} `));
-  return line === undefined ? 0 : Number(line.split(" ")[1]);
+  // Summed over the metric's label sets (holdfast_commands_decided_total is labelled by SKU and command).
+  return text
+    .split("\n")
+    .filter((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`))
+    .reduce((n, l) => n + Number(l.split(" ").at(-1)), 0);
 };
 
 describe("a sale under faults", () => {
