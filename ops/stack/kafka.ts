@@ -130,7 +130,9 @@ export const kafkaServer = (brokers: ReadonlyArray<string>, paths: StackPaths): 
     const classpath = `${lib}/*`;
     if (!existsSync(join(dataDir, "meta.properties"))) {
       // A KRaft cluster id is 16 random bytes in URL-safe base64 (22 characters).
-      const clusterId = randomBytes(16).toString("base64url");
+      // (never starting with "-", which kafka-storage's argument parser takes for an option).
+      let clusterId = randomBytes(16).toString("base64url");
+      while (clusterId.startsWith("-")) clusterId = randomBytes(16).toString("base64url");
       progress(`kafka: formatting storage (cluster ${clusterId})`);
       const r = await run("java", [
         "-cp",
