@@ -17,7 +17,7 @@ import { testDatabase } from "../projections/testing/postgres.ts";
 import { testRedis } from "../projections/testing/redis.ts";
 import { listed, orderPlaced, placed, skuScenario } from "../projections/testing/scenario.ts";
 import { makeReadApp } from "./app.ts";
-import { makeAvailabilityHub } from "./availability-hub.ts";
+import { makeAvailabilityCache } from "./availability-cache.ts";
 import type { ReadApiDeps } from "./deps.ts";
 
 const SECRET = "read-api-test-secret-0123456789";
@@ -53,7 +53,7 @@ beforeAll(async () => {
     namespace: redis.namespace,
     pool: db.pool,
     search: elasticsearchProductSearch(es.es, { prefix: es.prefix }),
-    hub: makeAvailabilityHub({ redis: redis.redis, subscriber: sub, namespace: redis.namespace }),
+    availability: makeAvailabilityCache({ redis: redis.redis, subscriber: sub, namespace: redis.namespace }),
     verify: makeTokenVerifier(SECRET),
     limiter: null,
     ipRead: null,
@@ -76,7 +76,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all(projectors.map((p) => p.stop()));
-  await deps.hub.close();
+  await deps.availability.close();
   sub.disconnect();
   await store.close();
   await redis.cleanup();

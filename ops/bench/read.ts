@@ -23,7 +23,7 @@ import { elasticsearchProductSearch } from "../../projections/products/search.ts
 import { skuScenario } from "../../projections/testing/scenario.ts";
 import { saleWorkload } from "../../projections/testing/workload.ts";
 import { makeReadApp } from "../../read-api/app.ts";
-import { makeAvailabilityHub } from "../../read-api/availability-hub.ts";
+import { makeAvailabilityCache } from "../../read-api/availability-cache.ts";
 import { deleteKeysWithPrefix } from "../../projections/testing/redis.ts";
 import { deleteIndicesWithPrefix } from "../../projections/testing/elasticsearch.ts";
 
@@ -59,7 +59,7 @@ if (process.argv.includes("--serve")) {
     namespace,
     pool,
     search: elasticsearchProductSearch(es, { prefix }),
-    hub: makeAvailabilityHub({ redis, subscriber: sub, namespace }),
+    availability: makeAvailabilityCache({ redis, subscriber: sub, namespace }),
     verify: async () => null,
     limiter: null,
     ipRead: null,

@@ -1,9 +1,8 @@
 import { Hono, type MiddlewareHandler } from "hono";
-import { streamSSE } from "hono/streaming";
 import * as t from "io-ts";
 import * as E from "fp-ts/lib/Either.js";
 import { problem } from "../../infra/http/problem.ts";
-import { type Availability, readAvailability, readProduct } from "../../infra/redis/availability.ts";
+import { readAvailability, readProduct } from "../../infra/redis/availability.ts";
 import { MAX_RESULT_WINDOW } from "../../projections/products/search-port.ts";
 import type { ReadApiDeps } from "../deps.ts";
 import { awaitMinRevision, SKU_ID } from "../guards.ts";
@@ -74,9 +73,12 @@ export const productRoutes = (deps: ReadApiDeps, limit: MiddlewareHandler) => {
       ...(p.tag === undefined ? {} : { tag: p.tag }),
     })();
     if (E.isLeft(r)) return problem(c, "unavailable", "search is unavailable; retry");
-    // Availability per item from the live Redis view (fresher than the index), one pipelined read each.
+    // Availability per item from the live view (fresher than the index), through the in-memory copy.
     const live = await Promise.all(
-      r.right.items.map((h) => readAvailability(deps.redis, h.skuId, ns).catch(() => null)),
+      r.right.items.map((h) => {
+        const copy = deps.availability.peek(h.skuId);
+        return copy !== undefined ? copy : deps.availability.get(h.skuId).catch(() => null);
+      }),
     );
     const items = r.right.items.map((h, i) => ({
       skuId: h.skuId,
@@ -85,7 +87,7 @@ export const productRoutes = (deps: ReadApiDeps, limit: MiddlewareHandler) => {
       priceCents: h.priceCents,
       currency: h.currency,
       tags: h.tags,
-      availability: live[i] ?? null,
+      availability: live[i]?.availability ?? null,
     }));
     return c.json({ items, total: r.right.total, page, size });
   });
@@ -100,62 +102,5 @@ export const productRoutes = (deps: ReadApiDeps, limit: MiddlewareHandler) => {
     return c.json(p);
   });
 
-  app.get("/v1/products/:skuId/availability", limit, async (c) => {
-    const skuId = c.req.param("skuId");
-    if (!SKU_ID.test(skuId)) return problem(c, "bad-request", "skuId is 1–64 of letters, digits, . _ -");
-    const behind = await awaitMinRevision(c, deps, redisRevision);
-    if (behind !== null) return behind;
-    const a = await readAvailability(deps.redis, skuId, ns);
-    if (a === null) return problem(c, "unknown-sku", `no product ${skuId}`);
-    const etag = `"${a.revision}"`;
-    c.header("ETag", etag);
-    c.header("Cache-Control", "no-cache");
-    // A scheduled sale opens with the clock, without a new revision: never answer 304 while scheduled.
-    if (a.status !== "scheduled" && c.req.header("If-None-Match") === etag) return c.body(null, 304);
-    return c.json(a);
-  });
-
-  app.get("/v1/products/:skuId/availability/stream", limit, async (c) => {
-    const skuId = c.req.param("skuId");
-    if (!SKU_ID.test(skuId)) return problem(c, "bad-request", "skuId is 1–64 of letters, digits, . _ -");
-    const first = await readAvailability(deps.redis, skuId, ns);
-    if (first === null) return problem(c, "unknown-sku", `no product ${skuId}`);
-    return streamSSE(c, async (stream) => {
-      const queue: Availability[] = [first];
-      let wake: (() => void) | null = null;
-      const unwatch = deps.hub.watch(skuId, (a) => {
-        queue.push(a);
-        wake?.();
-      });
-      let open = true;
-      stream.onAbort(() => {
-        open = false;
-        wake?.();
-      });
-      let lastSent = -1;
-      let lastStatus = "";
-      try {
-        while (open) {
-          const a = queue.shift();
-          if (a === undefined) {
-            // Comment line every 15 s keeps proxies from closing an idle stream.
-            await new Promise<void>((resolve) => {
-              wake = resolve;
-              setTimeout(resolve, 15_000).unref();
-            });
-            wake = null;
-            if (queue.length === 0 && open) await stream.write(": keep-alive\n\n");
-            continue;
-          }
-          if (a.revision < lastSent || (a.revision === lastSent && a.status === lastStatus)) continue;
-          lastSent = a.revision;
-          lastStatus = a.status;
-          await stream.writeSSE({ event: "availability", id: String(a.revision), data: JSON.stringify(a) });
-        }
-      } finally {
-        unwatch();
-      }
-    });
-  });
   return app;
 };
