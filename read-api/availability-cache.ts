@@ -37,8 +37,11 @@ export type AvailabilityListener = (a: CachedAvailability) => void;
  * random SKU ids cannot grow the process.
  */
 export interface AvailabilityCache {
-  /** The copy if it is fresh (`null` = fresh knowledge that the SKU is unknown), `undefined` otherwise. */
-  peek(skuId: string): CachedAvailability | null | undefined;
+  /**
+   * The copy if it is fresh (`null` = fresh knowledge that the SKU is unknown), `undefined` otherwise.
+   * `maxStaleMs` may widen the bound for answers that are approximate anyway (the items of a search).
+   */
+  peek(skuId: string, maxStaleMs?: number): CachedAvailability | null | undefined;
   /** The fresh copy, reading Redis first when needed. Rejects when Redis cannot be read. */
   get(skuId: string): Promise<CachedAvailability | null>;
   /** A copy read from Redis after this call (read-your-writes); concurrent callers share one read. */
@@ -55,6 +58,8 @@ interface Entry {
   /** Start time of the read that produced `value` (`-1` = none yet). */
   readAt: number;
   freshUntil: number;
+  /** The next sale-window boundary after the read (the status changes by itself then). */
+  boundary: number;
   inflight: { readonly startedAt: number; readonly done: Promise<void> } | null;
   queued: Promise<void> | null;
   /** Change notifications heard so far: a read that started before the last one must be repeated. */
@@ -142,6 +147,7 @@ export const makeAvailabilityCache = (opts: AvailabilityCacheOptions): Availabil
       value: null,
       readAt: -1,
       freshUntil: 0,
+      boundary: 0,
       inflight: null,
       queued: null,
       changes: 0,
@@ -157,8 +163,11 @@ export const makeAvailabilityCache = (opts: AvailabilityCacheOptions): Availabil
     return e;
   };
 
-  const isFresh = (e: Entry, t: number) =>
-    e.readAt >= 0 && t < e.freshUntil && listeningSince !== null && listeningSince <= e.readAt;
+  const isFresh = (e: Entry, t: number, widerMs?: number) =>
+    e.readAt >= 0 &&
+    (t < e.freshUntil || (widerMs !== undefined && t < e.readAt + widerMs && t < e.boundary)) &&
+    listeningSince !== null &&
+    listeningSince <= e.readAt;
 
   const apply = (skuId: string, e: Entry, h: Record<string, string> | null, startedAt: number) => {
     // Reads can complete out of order; the one that started last wins.
@@ -229,9 +238,9 @@ export const makeAvailabilityCache = (opts: AvailabilityCacheOptions): Availabil
   };
 
   return {
-    peek: (skuId) => {
+    peek: (skuId, widerMs) => {
       const e = entries.get(skuId);
-      return e !== undefined && isFresh(e, now()) ? e.value : undefined;
+      return e !== undefined && isFresh(e, now(), widerMs) ? e.value : undefined;
     },
     get,
     refresh: async (skuId) => {

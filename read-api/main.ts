@@ -7,6 +7,7 @@ import { makeRateLimiter } from "../infra/redis/rate-limit.ts";
 import type { Role } from "../infra/process/role.ts";
 import { defaultReadSideNames, type ReadSideNames } from "../projections/names.ts";
 import { elasticsearchProductSearch } from "../projections/products/search.ts";
+import { cachedProductSearch } from "../projections/products/search-cache.ts";
 import { makeReadApp } from "./app.ts";
 import { makeAvailabilityCache } from "./availability-cache.ts";
 
@@ -36,7 +37,10 @@ export const readApiRole = (
       redis,
       namespace: names.redisNamespace,
       pool,
-      search: elasticsearchProductSearch(es, { prefix: names.searchPrefix }),
+      search: cachedProductSearch(elasticsearchProductSearch(es, { prefix: names.searchPrefix }), {
+        redis,
+        namespace: names.redisNamespace,
+      }),
       availability,
       verify: makeTokenVerifier(ctx.config.jwtSecret, { maxLifetimeSeconds: ctx.config.tokenMaxSeconds }),
       limiter:

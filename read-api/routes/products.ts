@@ -3,7 +3,8 @@ import * as t from "io-ts";
 import * as E from "fp-ts/lib/Either.js";
 import { problem } from "../../infra/http/problem.ts";
 import { readAvailability, readProduct } from "../../infra/redis/availability.ts";
-import { MAX_RESULT_WINDOW } from "../../projections/products/search-port.ts";
+import { MAX_RESULT_WINDOW, type ProductHit } from "../../projections/products/search-port.ts";
+import type { CachedAvailability } from "../availability-cache.ts";
 import type { ReadApiDeps } from "../deps.ts";
 import { awaitMinRevision, SKU_ID } from "../guards.ts";
 
@@ -28,6 +29,27 @@ const SearchParams = t.partial({
   page: IntString(1, 10_000),
   size: IntString(1, 100),
 });
+
+const SEARCH_ITEM_STALE_MS = 5_000;
+
+// Cached search results hand out the same hit objects again and again: their JSON is made once.
+const prefixes = new WeakMap<ProductHit, string>();
+const itemPrefix = (h: ProductHit): string => {
+  let p = prefixes.get(h);
+  if (p === undefined) {
+    const fields = JSON.stringify({
+      skuId: h.skuId,
+      name: h.name,
+      description: h.description,
+      priceCents: h.priceCents,
+      currency: h.currency,
+      tags: h.tags,
+    });
+    p = `${fields.slice(0, -1)},"availability":`;
+    prefixes.set(h, p);
+  }
+  return p;
+};
 
 /** Search, product and availability routes (anyone). Availability and product come from Redis. */
 export const productRoutes = (deps: ReadApiDeps, limit: MiddlewareHandler) => {
@@ -73,23 +95,39 @@ export const productRoutes = (deps: ReadApiDeps, limit: MiddlewareHandler) => {
       ...(p.tag === undefined ? {} : { tag: p.tag }),
     })();
     if (E.isLeft(r)) return problem(c, "unavailable", "search is unavailable; retry");
-    // Availability per item from the live view (fresher than the index), through the in-memory copy.
-    const live = await Promise.all(
-      r.right.items.map((h) => {
-        const copy = deps.availability.peek(h.skuId);
-        return copy !== undefined ? copy : deps.availability.get(h.skuId).catch(() => null);
-      }),
-    );
-    const items = r.right.items.map((h, i) => ({
-      skuId: h.skuId,
-      name: h.name,
-      description: h.description,
-      priceCents: h.priceCents,
-      currency: h.currency,
-      tags: h.tags,
-      availability: live[i]?.availability ?? null,
-    }));
-    return c.json({ items, total: r.right.total, page, size });
+    // Availability per item from the live view (fresher than the index), through the in-memory copy;
+    // the items of a search may be a few seconds old (a list, not a decision: the product's own
+    // availability route is exact).
+    const items = r.right.items;
+    const live: Array<CachedAvailability | null> = new Array(items.length);
+    const waits: Promise<void>[] = [];
+    items.forEach((h, i) => {
+      const copy = deps.availability.peek(h.skuId, SEARCH_ITEM_STALE_MS);
+      if (copy !== undefined) live[i] = copy;
+      else
+        waits.push(
+          deps.availability.get(h.skuId).then(
+            (a) => {
+              live[i] = a;
+            },
+            () => {
+              live[i] = null;
+            },
+          ),
+        );
+    });
+    if (waits.length > 0) await Promise.all(waits);
+    // Written as text from pre-serialised parts: each cached hit's fields once, its availability's
+    // body from the availability copy. Same JSON as serialising the page object.
+    let body = '{"items":[';
+    for (let i = 0; i < items.length; i++) {
+      const h = items[i] as ProductHit;
+      if (i > 0) body += ",";
+      body += `${itemPrefix(h)}${live[i]?.body ?? "null"}}`;
+    }
+    body += `],"total":${r.right.total},"totalRelation":"${r.right.totalRelation}","page":${page},"size":${size}}`;
+    if (r.right.cache !== undefined) c.header("X-Search-Cache", r.right.cache);
+    return c.body(body, 200, { "Content-Type": "application/json" });
   });
 
   app.get("/v1/products/:skuId", limit, async (c) => {
