@@ -32,6 +32,21 @@ const splitHash = (text: string): { readonly unhashed: string; readonly hash: st
 const sha256 = (prevHash: string, unhashed: string): string =>
   oneShotHash("sha256", prevHash + unhashed, "hex");
 
+/**
+ * Whether `text` carries `hash` as its top-level hash member and its bytes without that member hash to
+ * it after `prevHash`: the whole hash check of a canonical text, without decoding or re-canonicalising
+ * anything. (Text that is not canonical fails even when its envelope is sound: ask `hashEvent` then.)
+ */
+export const storedTextHashes = (text: string, prevHash: string, hash: string): boolean => {
+  const at = text.lastIndexOf(HASH_MEMBER);
+  return (
+    at >= 0 &&
+    text.charCodeAt(at + HASH_MEMBER_LENGTH - 1) === 34 &&
+    text.startsWith(hash, at + HASH_MEMBER.length) &&
+    oneShotHash("sha256", prevHash + text.slice(0, at) + text.slice(at + HASH_MEMBER_LENGTH), "hex") === hash
+  );
+};
+
 /** The canonical text of a sealed envelope, or why it cannot be stored (its hash does not verify). */
 export const encodeStored = (envelope: EventEnvelope): E.Either<string, string> => {
   if (Object.keys(envelope).length !== ENVELOPE_FIELDS)
