@@ -76,6 +76,16 @@ describe("search result cache", () => {
     expect(asked).toHaveLength(3);
   });
 
+  it("a read-your-writes search (fresh) goes to the backend even when the page is cached", async () => {
+    const { asked, backend } = countingBackend();
+    const s = cachedProductSearch(backend, { redis: t.redis, namespace: t.namespace });
+    await how(s, q("linen"));
+    expect(await how(s, q("linen"))).toBe("hit");
+    const r = await s.search(q("linen"), { fresh: true })();
+    expect(E.isRight(r) && r.right.cache).toBeUndefined();
+    expect(asked).toHaveLength(2);
+  });
+
   it("identical queries in flight share one backend call", async () => {
     const { asked, backend } = countingBackend();
     const s = cachedProductSearch(backend, { redis: t.redis, namespace: t.namespace });

@@ -88,9 +88,10 @@ export const cachedProductSearch = (inner: ProductSearch, opts: SearchCacheOptio
   };
 
   const search =
-    (raw: ProductQuery): TE.TaskEither<SearchError, SearchResult> =>
+    (raw: ProductQuery, o?: { readonly fresh?: boolean }): TE.TaskEither<SearchError, SearchResult> =>
     async () => {
       const q = normaliseQuery(raw);
+      if (o?.fresh === true) return inner.search(q)();
       const hash = hashOf(q);
       let version: string | null = null;
       try {

@@ -51,7 +51,8 @@ export interface SearchResult {
  *   const r = await search.search({ q: "tee", inStock: true, page: 1, size: 20 })();
  */
 export interface ProductSearch {
-  search(q: ProductQuery): TE.TaskEither<SearchError, SearchResult>;
+  /** `fresh`: skip any cache in front (read-your-writes: the index was just seen to hold a revision). */
+  search(q: ProductQuery, opts?: { readonly fresh?: boolean }): TE.TaskEither<SearchError, SearchResult>;
   /** The stream revision the index holds for the SKU (`null` when absent): for X-Min-Revision. */
   revisionOf(skuId: string): TE.TaskEither<SearchError, number | null>;
 }

@@ -85,15 +85,19 @@ export const productRoutes = (deps: ReadApiDeps, limit: MiddlewareHandler) => {
       return E.isRight(r) ? r.right : null;
     });
     if (behind !== null) return behind;
-    const r = await deps.search.search({
-      page,
-      size,
-      ...(p.q === undefined || p.q.trim() === "" ? {} : { q: p.q }),
-      ...(p.inStock === undefined ? {} : { inStock: p.inStock === "true" }),
-      ...(p.minPriceCents === undefined ? {} : { minPriceCents: p.minPriceCents }),
-      ...(p.maxPriceCents === undefined ? {} : { maxPriceCents: p.maxPriceCents }),
-      ...(p.tag === undefined ? {} : { tag: p.tag }),
-    })();
+    const r = await deps.search.search(
+      {
+        page,
+        size,
+        ...(p.q === undefined || p.q.trim() === "" ? {} : { q: p.q }),
+        ...(p.inStock === undefined ? {} : { inStock: p.inStock === "true" }),
+        ...(p.minPriceCents === undefined ? {} : { minPriceCents: p.minPriceCents }),
+        ...(p.maxPriceCents === undefined ? {} : { maxPriceCents: p.maxPriceCents }),
+        ...(p.tag === undefined ? {} : { tag: p.tag }),
+      },
+      // A cached page may predate the revision the client asked for; the index itself holds it now.
+      { fresh: c.req.header("X-Min-Revision") !== undefined },
+    )();
     if (E.isLeft(r)) return problem(c, "unavailable", "search is unavailable; retry");
     // Availability per item from the live view (fresher than the index), through the in-memory copy;
     // the items of a search may be a few seconds old (a list, not a decision: the product's own
