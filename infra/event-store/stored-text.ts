@@ -1,7 +1,7 @@
 import { hash as oneShotHash } from "node:crypto";
 import * as E from "fp-ts/lib/Either.js";
 import { canonicalJson, decodeEnvelope, type EventEnvelope } from "../../event-schemas/index.ts";
-import { isEventEnvelope } from "../../event-schemas/envelope-check.ts";
+import { isEnvelopeShape } from "../../event-schemas/envelope-check.ts";
 import type { GlobalPosition, StoreError } from "./port.ts";
 
 /**
@@ -93,7 +93,8 @@ export const decodeStored = (
   } catch (e) {
     return E.left(corrupt(streamId, position, `stored text is not JSON: ${(e as Error).message}`));
   }
-  if (!isEventEnvelope(raw)) {
+  // The hash member is compared with the digest below, which also proves it is 64 lower-case hex.
+  if (!isEnvelopeShape(raw)) {
     const env = decodeEnvelope(raw);
     const why = E.isLeft(env) ? ("message" in env.left ? env.left.message : env.left._tag) : "invalid";
     return E.left(corrupt(streamId, position, `stored envelope: ${why}`));
