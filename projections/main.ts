@@ -12,6 +12,7 @@ import { defaultReadSideNames, type ReadSideNames } from "./names.ts";
 import { ordersProjection } from "./orders/postgres.ts";
 import { startSweeper } from "./orders/sweeper.ts";
 import { productsProjection } from "./products/elasticsearch.ts";
+import { searchVersionBumper } from "./products/search-cache.ts";
 import { relayProjection } from "./relay/kafka.ts";
 import { projectionMetrics } from "./runtime/metrics.ts";
 import { type RunningProjector, runProjector } from "./runtime/runner.ts";
@@ -77,7 +78,12 @@ export const projectorRole = (opts: ProjectorRoleOptions = {}): Role => ({
     const projectors: RunningProjector[] = [
       run(availabilityProjection(redis, { namespace: names.redisNamespace })),
       run(ordersProjection(pool)),
-      run(productsProjection(es, { prefix: names.searchPrefix })),
+      run(
+        productsProjection(es, {
+          prefix: names.searchPrefix,
+          onSearchableChange: searchVersionBumper({ redis, namespace: names.redisNamespace }),
+        }),
+      ),
       // The relay's only failure is the broker (or PostgreSQL) being away, never a poison event: it
       // retries until they are back (backoff ≤ 2 s) instead of parking after a few attempts.
       run(relayProjection({ pool, producer, topic: names.integrationTopic, name: "integration-relay" }), {

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { ReadApiDeps } from "./deps.ts";
 import { readRateLimit } from "./guards.ts";
+import { availabilityRoutes } from "./routes/availability.ts";
 import { orderRoutes } from "./routes/orders.ts";
 import { productRoutes } from "./routes/products.ts";
 
@@ -12,6 +13,7 @@ import { productRoutes } from "./routes/products.ts";
 export const makeReadApp = (deps: ReadApiDeps): Hono => {
   const app = new Hono();
   const limit = readRateLimit(deps);
+  app.route("/", availabilityRoutes(deps, limit));
   app.route("/", productRoutes(deps, limit));
   app.route("/", orderRoutes(deps, limit));
   return app;

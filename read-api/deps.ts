@@ -4,7 +4,7 @@ import type { TokenBucket } from "../infra/config/config.ts";
 import type { Principal } from "../infra/http/auth.ts";
 import type { RateLimiter } from "../infra/redis/rate-limit.ts";
 import type { ProductSearch } from "../projections/products/search-port.ts";
-import type { AvailabilityHub } from "./availability-hub.ts";
+import type { AvailabilityCache } from "./availability-cache.ts";
 
 /** Everything the read API's routes need, built by the composition root (read-api/main.ts) or a test. */
 export interface ReadApiDeps {
@@ -13,7 +13,8 @@ export interface ReadApiDeps {
   readonly namespace: string;
   readonly pool: Pool;
   readonly search: ProductSearch;
-  readonly hub: AvailabilityHub;
+  /** Availability served from memory, kept fresh by the projector's pub/sub (also feeds the SSE stream). */
+  readonly availability: AvailabilityCache;
   readonly verify: (token: string) => Promise<Principal | null>;
   /** `null`: read limits off (HOLDFAST_RATE_LIMITS=off). */
   readonly limiter: RateLimiter | null;

@@ -32,18 +32,19 @@ export const readRateLimit =
 
 /**
  * Honour `X-Min-Revision` against the view that will answer: returns a Response (400 or 504) to send
- * instead, or `null` to go on. `viewRevision` reads the revision that view holds for the named SKU.
+ * instead, or `null` to go on. `viewRevision` reads the revision that view holds for the named SKU
+ * (`atLeast` is the revision asked for, so a view with a copy already that far can answer at once).
  */
 export const awaitMinRevision = async (
   c: Context,
   deps: ReadApiDeps,
-  viewRevision: (skuId: string) => Promise<number | null>,
+  viewRevision: (skuId: string, atLeast: number) => Promise<number | null>,
 ): Promise<Response | null> => {
   const min = parseMinRevision(c.req.header("X-Min-Revision"));
   if (min === undefined) return null;
   if (min === null) return problem(c, "bad-request", "X-Min-Revision must be <skuId>@<revision>");
   const ok = await waitForRevision(
-    () => viewRevision(min.skuId),
+    () => viewRevision(min.skuId, min.revision),
     min.revision,
     deps.minRevisionWaitMs ?? 2000,
   );

@@ -16,7 +16,7 @@ import { testDatabase } from "../projections/testing/postgres.ts";
 import { testRedis } from "../projections/testing/redis.ts";
 import { eventually, listed, placed, skuScenario } from "../projections/testing/scenario.ts";
 import { makeReadApp } from "./app.ts";
-import { makeAvailabilityHub } from "./availability-hub.ts";
+import { makeAvailabilityCache } from "./availability-cache.ts";
 import type { ReadApiDeps } from "./deps.ts";
 
 /**
@@ -55,7 +55,7 @@ beforeAll(async () => {
     namespace: redis.namespace,
     pool: db.pool,
     search: elasticsearchProductSearch(es.es, { prefix: es.prefix }),
-    hub: makeAvailabilityHub({ redis: redis.redis, subscriber: sub, namespace: redis.namespace }),
+    availability: makeAvailabilityCache({ redis: redis.redis, subscriber: sub, namespace: redis.namespace }),
     verify: makeTokenVerifier(SECRET),
     limiter: null,
     ipRead: null,
@@ -66,7 +66,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all(projectors.map((p) => p.stop()));
-  await deps.hub.close();
+  await deps.availability.close();
   sub.disconnect();
   await store.close();
   await redis.cleanup();

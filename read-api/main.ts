@@ -7,12 +7,14 @@ import { makeRateLimiter } from "../infra/redis/rate-limit.ts";
 import type { Role } from "../infra/process/role.ts";
 import { defaultReadSideNames, type ReadSideNames } from "../projections/names.ts";
 import { elasticsearchProductSearch } from "../projections/products/search.ts";
+import { cachedProductSearch } from "../projections/products/search-cache.ts";
 import { makeReadApp } from "./app.ts";
-import { makeAvailabilityHub } from "./availability-hub.ts";
+import { makeAvailabilityCache } from "./availability-cache.ts";
 
 /**
  * Role `read-api`: the read routes on the shared port. One auto-pipelined Redis connection (availability
- * reads of concurrent requests share round trips), one subscriber connection for the SSE hub, a small
+ * reads of concurrent requests share round trips), one subscriber connection that keeps the in-memory
+ * availability fresh (read-api/availability-cache.ts; it also feeds the SSE stream), a small
  * PostgreSQL pool for the order views, an Elasticsearch client for search.
  */
 export const readApiRole = (
@@ -30,13 +32,16 @@ export const readApiRole = (
     });
     pool.on("error", () => undefined);
     const es = makeElasticsearch(ctx.config);
-    const hub = makeAvailabilityHub({ redis, subscriber, namespace: names.redisNamespace });
+    const availability = makeAvailabilityCache({ redis, subscriber, namespace: names.redisNamespace });
     const app = makeReadApp({
       redis,
       namespace: names.redisNamespace,
       pool,
-      search: elasticsearchProductSearch(es, { prefix: names.searchPrefix }),
-      hub,
+      search: cachedProductSearch(elasticsearchProductSearch(es, { prefix: names.searchPrefix }), {
+        redis,
+        namespace: names.redisNamespace,
+      }),
+      availability,
       verify: makeTokenVerifier(ctx.config.jwtSecret, { maxLifetimeSeconds: ctx.config.tokenMaxSeconds }),
       limiter:
         ctx.config.rateLimits === null ? null : makeRateLimiter(redis, { prefix: names.redisNamespace }),
@@ -57,7 +62,7 @@ export const readApiRole = (
         },
       ],
       stop: async () => {
-        await hub.close();
+        await availability.close();
         subscriber.disconnect();
         await es.close();
         await pool.end();

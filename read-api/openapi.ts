@@ -133,6 +133,11 @@ export const readApiPaths = {
           properties: {
             items: { type: "array", items: ref("Product") },
             total: { type: "integer" },
+            totalRelation: {
+              type: "string",
+              enum: ["eq", "gte"],
+              description: "eq: total is the exact count; gte: at least total match (counted up to 1,000)",
+            },
             page: { type: "integer" },
             size: { type: "integer" },
           },

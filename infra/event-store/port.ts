@@ -32,6 +32,12 @@ export const expectTip = (tip: { readonly revision: number } | null): ExpectedRe
 export interface RecordedEvent {
   readonly envelope: EventEnvelope;
   readonly position: GlobalPosition;
+  /**
+   * The envelope's RFC 8785 text exactly as stored and verified, when the adapter has it (PostgreSQL):
+   * a consumer that forwards the event (the integration relay) sends these bytes instead of
+   * re-canonicalising the envelope.
+   */
+  readonly storedText?: string;
 }
 
 export interface AppendResult {

@@ -1,7 +1,7 @@
 import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
 import { canonicalJson, type EventEnvelope, GENESIS_HASH, hashEvent } from "../../event-schemas/index.ts";
-import { decodeStored, encodeStored } from "./stored-text.ts";
+import { decodeStored, encodeStored, storedTextHashes } from "./stored-text.ts";
 
 /** An envelope whose data tries to confuse the hash-member search: nested `hash` keys and quoted text. */
 const tricky = (): EventEnvelope => {
@@ -41,6 +41,15 @@ describe("stored text", () => {
     const r = decodeStored(changed, "sku-tee", 7n);
     expect(E.isLeft(r) && r.left).toMatchObject({ _tag: "CorruptEvent", position: 7n });
     expect(E.isLeft(decodeStored(canonicalJson(env), "sku-other", 7n))).toBe(true);
+  });
+
+  it("checks a canonical text's hash on its bytes: any changed byte or non-canonical form fails", () => {
+    const env = tricky();
+    const text = canonicalJson(env);
+    expect(storedTextHashes(text, env.prevHash, env.hash)).toBe(true);
+    expect(storedTextHashes(text.replace("é✓", "e✓"), env.prevHash, env.hash)).toBe(false);
+    expect(storedTextHashes(text, "1".repeat(64), env.hash)).toBe(false);
+    expect(storedTextHashes(JSON.stringify(JSON.parse(text), null, 1), env.prevHash, env.hash)).toBe(false);
   });
 
   it("refuses an envelope with fields beyond the 13 defined", () => {

@@ -17,10 +17,13 @@ export const CE_SOURCE = "urn:holdfast:sku-events";
 export const ceType = (e: Pick<EventEnvelope, "type" | "schemaVersion">) =>
   `holdfast.sku.${e.type}.v${e.schemaVersion}`;
 
-/** The Kafka message for one stored event. */
-export const integrationMessage = (e: EventEnvelope): Message => ({
+/**
+ * The Kafka message for one stored event. `storedText`: the store's canonical text of `e`, when at hand
+ * (the same bytes `canonicalJson(e)` would make, without making them again).
+ */
+export const integrationMessage = (e: EventEnvelope, storedText?: string): Message => ({
   key: skuIdOf(e.streamId) ?? e.streamId,
-  value: canonicalJson(e),
+  value: storedText ?? canonicalJson(e),
   headers: {
     ce_specversion: "1.0",
     ce_id: e.eventId,

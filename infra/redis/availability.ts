@@ -166,6 +166,17 @@ const readHash = async (redis: Redis, ns: string, kind: "sku:" | "res:", id: str
   toRecord(await evalScript(redis, READ, [availabilityKeys(ns).pointer], [`${ns}av:`, kind, id]));
 
 /**
+ * The SKU's hash in the live generation as stored (`null` when absent), one round trip: for readers that
+ * keep their own copy and need the sale window to know when the status changes by itself.
+ */
+export const readSkuHash = (
+  redis: Redis,
+  skuId: string,
+  opts: { readonly namespace?: string } = {},
+): Promise<Record<string, string> | null> =>
+  readHash(redis, opts.namespace ?? DEFAULT_NAMESPACE, "sku:", skuId);
+
+/**
  * The availability of one SKU now, or `null` when the SKU is unknown to the view (not listed, or the
  * view has not caught up yet). One Redis round trip.
  *

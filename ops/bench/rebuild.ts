@@ -17,6 +17,7 @@ import { skuScenario } from "../../projections/testing/scenario.ts";
 import { saleWorkload } from "../../projections/testing/workload.ts";
 import { deleteKeysWithPrefix } from "../../projections/testing/redis.ts";
 import { deleteIndicesWithPrefix } from "../../projections/testing/elasticsearch.ts";
+import { argValue, profilePhase } from "./profile.ts";
 
 const arg = (name: string, d: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -24,6 +25,7 @@ const arg = (name: string, d: number) => {
 };
 const EVENTS = arg("events", 1_000_000);
 const SKUS = arg("skus", 100);
+const PROFILE = argValue("profile");
 const only = process.argv.includes("--only")
   ? process.argv[process.argv.indexOf("--only") + 1]?.split(",")
   : undefined;
@@ -94,61 +96,90 @@ try {
     ordersTarget(pool),
     productsTarget(es, prefix),
   ].filter((t) => only === undefined || only.includes(t.name));
-  const results: Array<{ projection: string; events: number; seconds: number; eventsPerSecond: number }> = [];
+  const results: Array<{
+    projection: string;
+    events: number;
+    seconds: number;
+    eventsPerSecond: number;
+    cpuMicrosPerEvent: number;
+  }> = [];
+  // CPU of this process only (user + system): the database's and Redis's work is not in it.
+  const cpuMicros = () => {
+    const u = process.cpuUsage();
+    return u.user + u.system;
+  };
   {
-    // Baseline: reading the feed alone (the store verifies every event's hash on read). No projection
-    // can rebuild faster than this in one process.
+    // Baseline: reading the feed alone (the store verifies every event's hash on read), one page ahead
+    // as the rebuild and the subscription read. No projection can rebuild faster than this in one process.
     const start = process.hrtime.bigint();
+    const cpu0 = cpuMicros();
     let n = 0;
-    let after: bigint | null = null;
-    for (;;) {
-      const r = await store.readAll(after, 5000, "sku-")();
-      if (E.isLeft(r)) throw new Error(JSON.stringify(r.left));
-      if (r.right.length === 0) break;
-      n += r.right.length;
-      after = r.right[r.right.length - 1]!.position;
-    }
+    await profilePhase(PROFILE, "feed", async () => {
+      const read = (after: bigint | null) => store.readAll(after, 5000, "sku-")();
+      let next = read(null);
+      for (;;) {
+        const r = await next;
+        if (E.isLeft(r)) throw new Error(JSON.stringify(r.left));
+        if (r.right.length === 0) break;
+        n += r.right.length;
+        next = read(r.right[r.right.length - 1]!.position);
+      }
+    });
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    const cpu = (cpuMicros() - cpu0) / n;
     results.push({
       projection: "(feed read only)",
       events: n,
       seconds: Number(seconds.toFixed(2)),
       eventsPerSecond: Math.round(n / seconds),
+      cpuMicrosPerEvent: Number(cpu.toFixed(2)),
     });
     process.stdout.write(
-      `feed read only: ${n} events in ${seconds.toFixed(2)} s = ${Math.round(n / seconds)} events/s\n`,
+      `feed read only (verified): ${n} events in ${seconds.toFixed(2)} s = ${Math.round(n / seconds)} events/s, ${cpu.toFixed(2)} CPU µs/event\n`,
     );
   }
   for (const target of targets) {
     const start = process.hrtime.bigint();
+    const cpu0 = cpuMicros();
     let lastPrint = Date.now();
-    const r = await rebuildProjection({
-      store,
-      target,
-      batchSize: 5000,
-      onProgress: (p) => {
-        if (Date.now() - lastPrint > 2000) {
-          lastPrint = Date.now();
-          const s = Number(process.hrtime.bigint() - start) / 1e9;
-          process.stdout.write(
-            `  ${target.name}: ${p.events} events, ${Math.round(p.events / s)} events/s\n`,
-          );
-        }
-      },
-    });
+    const r = await profilePhase(PROFILE, target.name, () =>
+      rebuildProjection({
+        store,
+        target,
+        batchSize: 5000,
+        onProgress: (p) => {
+          if (Date.now() - lastPrint > 2000) {
+            lastPrint = Date.now();
+            const s = Number(process.hrtime.bigint() - start) / 1e9;
+            process.stdout.write(
+              `  ${target.name}: ${p.events} events, ${Math.round(p.events / s)} events/s\n`,
+            );
+          }
+        },
+      }),
+    );
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    const cpu = (cpuMicros() - cpu0) / Math.max(1, r._tag === "Swapped" ? r.events : 1);
     if (r._tag !== "Swapped") throw new Error(`${target.name}: ${r.reason}`);
     results.push({
       projection: target.name,
       events: r.events,
       seconds: Number(seconds.toFixed(2)),
       eventsPerSecond: Math.round(r.events / seconds),
+      cpuMicrosPerEvent: Number(cpu.toFixed(2)),
     });
     process.stdout.write(
-      `${target.name}: ${r.events} events in ${seconds.toFixed(2)} s = ${Math.round(r.events / seconds)} events/s\n`,
+      `${target.name}: ${r.events} events in ${seconds.toFixed(2)} s = ${Math.round(r.events / seconds)} events/s, ${cpu.toFixed(2)} CPU µs/event (this process)\n`,
     );
   }
   console.table(results);
+  const rate = (name: string) => {
+    const x = results.find((r) => r.projection === name);
+    return x === undefined ? "-" : String(x.eventsPerSecond);
+  };
+  process.stdout.write(
+    `rebuild: ${rate("availability")} events/s availability, ${rate("orders")} orders, ${rate("products")} products; feed ${rate("(feed read only)")} events/s\n`,
+  );
   await store.close();
 } finally {
   await cleanup();

@@ -10,6 +10,7 @@ import {
 } from "../../infra/redis/availability.ts";
 import { type Projection, type ProjectionError, projectionFailed } from "../runtime/projection.ts";
 import { availabilityOps } from "./evolve.ts";
+import { mergeBySku } from "./merge.ts";
 
 /*
  * KEYS[1] pointer, KEYS[2] checkpoint of this generation.
@@ -49,6 +50,51 @@ end
 redis.call('SET', KEYS[2], ARGV[3])
 if ARGV[2] ~= '' then
   for s, r in pairs(changed) do redis.call('PUBLISH', ARGV[5] .. s, r) end
+end
+return 'ok'
+`);
+
+/*
+ * The same, for a batch merged per SKU (merge.ts): ARGV[4] is JSON [{s, r0, r1, o}]. A SKU whose stored
+ * revision lies inside [r0, r1) was applied in part before (a batch re-delivered with more events after
+ * it): then nothing is written and 'split' is returned, and the caller falls back to APPLY, which
+ * guards event by event. The guards are all checked before the first write.
+ */
+const APPLY_MERGED = luaScript(`
+if ARGV[2] ~= '' then
+  local live = redis.call('GET', KEYS[1])
+  if live ~= ARGV[2] then return 'superseded:' .. tostring(live) end
+end
+local groups = cjson.decode(ARGV[4])
+local todo = {}
+for _, g in ipairs(groups) do
+  local cur = tonumber(redis.call('HGET', ARGV[1] .. 'sku:' .. g.s, 'revision') or '-1')
+  if cur >= g.r0 and cur < g.r1 then return 'split' end
+  if cur < g.r0 then todo[#todo + 1] = g end
+end
+for _, g in ipairs(todo) do
+  local skuKey = ARGV[1] .. 'sku:' .. g.s
+  local sets = {}
+  for _, op in ipairs(g.o) do
+    local kind = op[1]
+    if kind == 'set' then
+      sets[#sets + 1] = op[2]
+      sets[#sets + 1] = op[3]
+    elseif kind == 'incr' then
+      redis.call('HINCRBY', skuKey, op[2], op[3])
+    elseif kind == 'res' then
+      local args = { ARGV[1] .. 'res:' .. op[2], 'skuId', g.s }
+      for i = 3, #op do args[#args + 1] = op[i] end
+      redis.call('HSET', unpack(args))
+    end
+  end
+  sets[#sets + 1] = 'revision'
+  sets[#sets + 1] = g.r1
+  redis.call('HSET', skuKey, unpack(sets))
+end
+redis.call('SET', KEYS[2], ARGV[3])
+if ARGV[2] ~= '' then
+  for _, g in ipairs(todo) do redis.call('PUBLISH', ARGV[5] .. g.s, g.r1) end
 end
 return 'ok'
 `);
@@ -104,20 +150,23 @@ export const availabilityProjection = (
           ? []
           : [{ s: skuId, r: e.envelope.revision, o: availabilityOps(e.event, e.envelope.revision) }];
       });
-      const r = await tryP(() =>
-        evalScript(
-          redis,
-          APPLY,
-          [keys.pointer, keys.checkpoint(g)],
-          [
-            keys.generationPrefix(g),
-            live ? g : "",
-            position.toString(),
-            JSON.stringify(batch),
-            keys.channel(""),
-          ],
-        ),
-      )();
+      const apply = (script: typeof APPLY, payload: unknown) =>
+        tryP(() =>
+          evalScript(
+            redis,
+            script,
+            [keys.pointer, keys.checkpoint(g)],
+            [
+              keys.generationPrefix(g),
+              live ? g : "",
+              position.toString(),
+              JSON.stringify(payload),
+              keys.channel(""),
+            ],
+          ),
+        )();
+      let r = await apply(APPLY_MERGED, mergeBySku(batch));
+      if (r._tag === "Right" && r.right === "split") r = await apply(APPLY, batch);
       if (r._tag === "Left") return r;
       const out = String(r.right);
       if (out.startsWith("superseded:")) {

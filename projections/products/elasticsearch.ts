@@ -11,6 +11,16 @@ import {
 import { evolveProduct, type ProductDocument } from "./document.ts";
 import { aliasedGeneration, ensureLiveProducts, productIndices, readProductCheckpoint } from "./indices.ts";
 
+/** Whether a search could answer differently after `before` became `after` (counts alone do not matter). */
+const changesSearch = (before: ProductDocument | null, after: ProductDocument): boolean =>
+  before === null ||
+  before.inStock !== after.inStock ||
+  before.name !== after.name ||
+  before.description !== after.description ||
+  before.priceCents !== after.priceCents ||
+  before.currency !== after.currency ||
+  before.tags.join("\u0000") !== after.tags.join("\u0000");
+
 const tryP = <A>(f: () => Promise<A>): TE.TaskEither<ProjectionError, A> => TE.tryCatch(f, projectionFailed);
 
 /**
@@ -26,7 +36,15 @@ const tryP = <A>(f: () => Promise<A>): TE.TaskEither<ProjectionError, A> => TE.t
  */
 export const productsProjection = (
   es: Client,
-  opts: { readonly prefix: string; readonly generation?: string },
+  opts: {
+    readonly prefix: string;
+    readonly generation?: string;
+    /**
+     * Called before a batch writes a change a search can return (a new product, its words, price, tags or
+     * in-stock flag): the search result cache's version bump (search-cache.ts). A failure fails the batch.
+     */
+    readonly onSearchableChange?: () => Promise<void>;
+  },
 ): Projection => {
   const ix = productIndices(opts.prefix);
   const live = opts.generation === undefined;
@@ -71,14 +89,19 @@ export const productsProjection = (
         }
         await load(index, [...bySku.keys()]);
         const docs: ProductDocument[] = [];
+        let searchable = false;
         for (const [skuId, evs] of bySku) {
           let doc = cache.get(skuId) ?? null;
           const before = doc;
           for (const e of evs)
             if (doc === null || e.envelope.revision > doc.revision)
               doc = evolveProduct(doc, e.event, e.envelope.revision);
-          if (doc !== null && doc !== before) docs.push(doc);
+          if (doc !== null && doc !== before) {
+            docs.push(doc);
+            searchable ||= changesSearch(before, doc);
+          }
         }
+        if (searchable && opts.onSearchableChange !== undefined) await opts.onSearchableChange();
         if (docs.length > 0) {
           const r = await es.bulk({
             operations: docs.flatMap((d) => [

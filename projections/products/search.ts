@@ -17,53 +17,69 @@ const toHit = (d: ProductDocument): ProductHit => ({
   revision: d.revision,
 });
 
+/** Totals are exact up to this many matches (and always past the page asked for); beyond, "at least". */
+export const TOTAL_CAP = 1_000;
+
+/** Only what a page shows (and the revision, for X-Min-Revision): the index keeps counts the page does not. */
+const PAGE_FIELDS = ["skuId", "name", "description", "priceCents", "currency", "tags", "inStock", "revision"];
+
+const textQuery = (q: string, fuzzy: boolean) => ({
+  multi_match: {
+    query: q,
+    fields: ["name^2", "description"],
+    operator: "and",
+    ...(fuzzy ? { fuzziness: "AUTO", prefix_length: 1, max_expansions: 20 } : {}),
+  },
+});
+
 /**
  * Product search over the alias: words in name (boosted) and description with the standard analyzer
- * (all words must match, small typos forgiven), filters on coarse availability, price range and tag.
+ * (all words must match), filters on coarse availability, price range and tag. Exact words first; only
+ * when they find nothing is the query asked again forgiving small typos (fuzzy matching is what costs
+ * the index most, and most shoppers spell the words of the names they saw). Totals are exact up to
+ * `TOTAL_CAP` (see `SearchResult`); only the page's fields are fetched.
  */
 export const elasticsearchProductSearch = (es: Client, opts: { readonly prefix: string }): ProductSearch => {
   const alias = productIndices(opts.prefix).alias;
+  const run = async (q: ProductQuery, fuzzy: boolean) => {
+    const filter: object[] = [];
+    if (q.inStock !== undefined) filter.push({ term: { inStock: q.inStock } });
+    if (q.tag !== undefined) filter.push({ term: { tags: q.tag } });
+    if (q.minPriceCents !== undefined || q.maxPriceCents !== undefined)
+      filter.push({
+        range: {
+          priceCents: {
+            ...(q.minPriceCents === undefined ? {} : { gte: q.minPriceCents }),
+            ...(q.maxPriceCents === undefined ? {} : { lte: q.maxPriceCents }),
+          },
+        },
+      });
+    const from = (q.page - 1) * q.size;
+    const r = await es.search<ProductDocument>({
+      index: alias,
+      from,
+      size: q.size,
+      track_total_hits: Math.max(TOTAL_CAP, from + q.size + 1),
+      _source: PAGE_FIELDS,
+      query: (q.q === undefined
+        ? { bool: { filter } }
+        : { bool: { must: [textQuery(q.q, fuzzy)], filter } }) as never,
+      sort: (q.q === undefined ? [{ skuId: "asc" }] : [{ _score: "desc" }, { skuId: "asc" }]) as never,
+    });
+    const t = r.hits.total;
+    const total = typeof t === "number" ? t : (t?.value ?? 0);
+    const totalRelation: "eq" | "gte" = typeof t === "object" && t.relation === "gte" ? "gte" : "eq";
+    return {
+      items: r.hits.hits.flatMap((h) => (h._source === undefined ? [] : [toHit(h._source)])),
+      total,
+      totalRelation,
+    };
+  };
   return {
     search: (q: ProductQuery) =>
       TE.tryCatch(async () => {
-        const filter: object[] = [];
-        if (q.inStock !== undefined) filter.push({ term: { inStock: q.inStock } });
-        if (q.tag !== undefined) filter.push({ term: { tags: q.tag } });
-        if (q.minPriceCents !== undefined || q.maxPriceCents !== undefined)
-          filter.push({
-            range: {
-              priceCents: {
-                ...(q.minPriceCents === undefined ? {} : { gte: q.minPriceCents }),
-                ...(q.maxPriceCents === undefined ? {} : { lte: q.maxPriceCents }),
-              },
-            },
-          });
-        const must =
-          q.q === undefined
-            ? [{ match_all: {} }]
-            : [
-                {
-                  multi_match: {
-                    query: q.q,
-                    fields: ["name^2", "description"],
-                    operator: "and",
-                    fuzziness: "AUTO",
-                  },
-                },
-              ];
-        const r = await es.search<ProductDocument>({
-          index: alias,
-          from: (q.page - 1) * q.size,
-          size: q.size,
-          track_total_hits: true,
-          query: { bool: { must, filter } } as never,
-          sort: [{ _score: "desc" }, { skuId: "asc" }] as never,
-        });
-        const total = typeof r.hits.total === "number" ? r.hits.total : (r.hits.total?.value ?? 0);
-        return {
-          items: r.hits.hits.flatMap((h) => (h._source === undefined ? [] : [toHit(h._source)])),
-          total,
-        };
+        const exact = await run(q, false);
+        return exact.total > 0 || q.q === undefined ? exact : run(q, true);
       }, unavailable),
     // Asked through search (not GET), so "reached" means searchable, not merely stored.
     revisionOf: (skuId) =>

@@ -18,6 +18,7 @@ import {
   productIndices,
   swapProductGeneration,
 } from "../products/indices.ts";
+import { searchVersionBumper } from "../products/search-cache.ts";
 import type { RebuildTarget } from "./rebuild.ts";
 
 export const availabilityTarget = (redis: Redis, namespace: string): RebuildTarget => ({
@@ -41,7 +42,12 @@ export const ordersTarget = (pool: Pool): RebuildTarget => ({
   },
 });
 
-export const productsTarget = (es: Client, prefix: string): RebuildTarget => ({
+/** `redis`/`namespace`: where the search result cache's version lives, bumped after the swap. */
+export const productsTarget = (
+  es: Client,
+  prefix: string,
+  searchCache?: { readonly redis: Redis; readonly namespace: string },
+): RebuildTarget => ({
   name: "products",
   createGeneration: async () => {
     await ensureLiveProducts(es, prefix);
@@ -52,6 +58,7 @@ export const productsTarget = (es: Client, prefix: string): RebuildTarget => ({
   projection: (gen) => productsProjection(es, { prefix, generation: gen }),
   swap: async (gen) => {
     const r = await swapProductGeneration(es, prefix, gen);
+    if (r._tag === "Swapped" && searchCache !== undefined) await searchVersionBumper(searchCache)();
     return r._tag === "Swapped" ? r : { _tag: "Behind" };
   },
   drop: async (gen) => {
@@ -75,7 +82,10 @@ export const rebuildTarget = (
     case "orders":
       return ordersTarget(deps.pool);
     case "products":
-      return productsTarget(deps.es, deps.searchPrefix);
+      return productsTarget(deps.es, deps.searchPrefix, {
+        redis: deps.redis,
+        namespace: deps.redisNamespace,
+      });
     default: {
       const never: never = name;
       throw new Error(`unknown projection ${String(never)}`);

@@ -65,7 +65,7 @@ export const relayProjection = (deps: {
           await deps.producer.send({
             topic: deps.topic,
             acks: -1,
-            messages: fresh.map((e) => integrationMessage(e.envelope)),
+            messages: fresh.map((e) => integrationMessage(e.envelope, e.storedText)),
           });
           for (const e of fresh) sent.set(e.envelope.streamId, e.envelope.revision);
         }

@@ -69,7 +69,11 @@ export const applyRecorded = async (
       poison = { event: r, reason: `undecodable event: ${JSON.stringify(d.left)}` };
       break;
     }
-    decoded.push({ envelope: r.envelope, event: d.right, position: r.position });
+    decoded.push(
+      r.storedText === undefined
+        ? { envelope: r.envelope, event: d.right, position: r.position }
+        : { envelope: r.envelope, event: d.right, position: r.position, storedText: r.storedText },
+    );
   }
   let applied = 0;
   if (decoded.length > 0) {

@@ -7,6 +7,8 @@ export interface ProjectedEvent {
   readonly envelope: EventEnvelope;
   readonly event: SkuEvent;
   readonly position: GlobalPosition;
+  /** The stored canonical text, when the store handed it over (see `RecordedEvent.storedText`). */
+  readonly storedText?: string;
 }
 
 export type ProjectionError =

@@ -1,10 +1,10 @@
 import { Hono, type MiddlewareHandler } from "hono";
-import { streamSSE } from "hono/streaming";
 import * as t from "io-ts";
 import * as E from "fp-ts/lib/Either.js";
 import { problem } from "../../infra/http/problem.ts";
-import { type Availability, readAvailability, readProduct } from "../../infra/redis/availability.ts";
-import { MAX_RESULT_WINDOW } from "../../projections/products/search-port.ts";
+import { readAvailability, readProduct } from "../../infra/redis/availability.ts";
+import { MAX_RESULT_WINDOW, type ProductHit } from "../../projections/products/search-port.ts";
+import type { CachedAvailability } from "../availability-cache.ts";
 import type { ReadApiDeps } from "../deps.ts";
 import { awaitMinRevision, SKU_ID } from "../guards.ts";
 
@@ -29,6 +29,27 @@ const SearchParams = t.partial({
   page: IntString(1, 10_000),
   size: IntString(1, 100),
 });
+
+const SEARCH_ITEM_STALE_MS = 5_000;
+
+// Cached search results hand out the same hit objects again and again: their JSON is made once.
+const prefixes = new WeakMap<ProductHit, string>();
+const itemPrefix = (h: ProductHit): string => {
+  let p = prefixes.get(h);
+  if (p === undefined) {
+    const fields = JSON.stringify({
+      skuId: h.skuId,
+      name: h.name,
+      description: h.description,
+      priceCents: h.priceCents,
+      currency: h.currency,
+      tags: h.tags,
+    });
+    p = `${fields.slice(0, -1)},"availability":`;
+    prefixes.set(h, p);
+  }
+  return p;
+};
 
 /** Search, product and availability routes (anyone). Availability and product come from Redis. */
 export const productRoutes = (deps: ReadApiDeps, limit: MiddlewareHandler) => {
@@ -64,30 +85,53 @@ export const productRoutes = (deps: ReadApiDeps, limit: MiddlewareHandler) => {
       return E.isRight(r) ? r.right : null;
     });
     if (behind !== null) return behind;
-    const r = await deps.search.search({
-      page,
-      size,
-      ...(p.q === undefined || p.q.trim() === "" ? {} : { q: p.q }),
-      ...(p.inStock === undefined ? {} : { inStock: p.inStock === "true" }),
-      ...(p.minPriceCents === undefined ? {} : { minPriceCents: p.minPriceCents }),
-      ...(p.maxPriceCents === undefined ? {} : { maxPriceCents: p.maxPriceCents }),
-      ...(p.tag === undefined ? {} : { tag: p.tag }),
-    })();
+    const r = await deps.search.search(
+      {
+        page,
+        size,
+        ...(p.q === undefined || p.q.trim() === "" ? {} : { q: p.q }),
+        ...(p.inStock === undefined ? {} : { inStock: p.inStock === "true" }),
+        ...(p.minPriceCents === undefined ? {} : { minPriceCents: p.minPriceCents }),
+        ...(p.maxPriceCents === undefined ? {} : { maxPriceCents: p.maxPriceCents }),
+        ...(p.tag === undefined ? {} : { tag: p.tag }),
+      },
+      // A cached page may predate the revision the client asked for; the index itself holds it now.
+      { fresh: c.req.header("X-Min-Revision") !== undefined },
+    )();
     if (E.isLeft(r)) return problem(c, "unavailable", "search is unavailable; retry");
-    // Availability per item from the live Redis view (fresher than the index), one pipelined read each.
-    const live = await Promise.all(
-      r.right.items.map((h) => readAvailability(deps.redis, h.skuId, ns).catch(() => null)),
-    );
-    const items = r.right.items.map((h, i) => ({
-      skuId: h.skuId,
-      name: h.name,
-      description: h.description,
-      priceCents: h.priceCents,
-      currency: h.currency,
-      tags: h.tags,
-      availability: live[i] ?? null,
-    }));
-    return c.json({ items, total: r.right.total, page, size });
+    // Availability per item from the live view (fresher than the index), through the in-memory copy;
+    // the items of a search may be a few seconds old (a list, not a decision: the product's own
+    // availability route is exact).
+    const items = r.right.items;
+    const live: Array<CachedAvailability | null> = new Array(items.length);
+    const waits: Promise<void>[] = [];
+    items.forEach((h, i) => {
+      const copy = deps.availability.peek(h.skuId, SEARCH_ITEM_STALE_MS);
+      if (copy !== undefined) live[i] = copy;
+      else
+        waits.push(
+          deps.availability.get(h.skuId).then(
+            (a) => {
+              live[i] = a;
+            },
+            () => {
+              live[i] = null;
+            },
+          ),
+        );
+    });
+    if (waits.length > 0) await Promise.all(waits);
+    // Written as text from pre-serialised parts: each cached hit's fields once, its availability's
+    // body from the availability copy. Same JSON as serialising the page object.
+    let body = '{"items":[';
+    for (let i = 0; i < items.length; i++) {
+      const h = items[i] as ProductHit;
+      if (i > 0) body += ",";
+      body += `${itemPrefix(h)}${live[i]?.body ?? "null"}}`;
+    }
+    body += `],"total":${r.right.total},"totalRelation":"${r.right.totalRelation}","page":${page},"size":${size}}`;
+    if (r.right.cache !== undefined) c.header("X-Search-Cache", r.right.cache);
+    return c.body(body, 200, { "Content-Type": "application/json" });
   });
 
   app.get("/v1/products/:skuId", limit, async (c) => {
@@ -100,62 +144,5 @@ export const productRoutes = (deps: ReadApiDeps, limit: MiddlewareHandler) => {
     return c.json(p);
   });
 
-  app.get("/v1/products/:skuId/availability", limit, async (c) => {
-    const skuId = c.req.param("skuId");
-    if (!SKU_ID.test(skuId)) return problem(c, "bad-request", "skuId is 1–64 of letters, digits, . _ -");
-    const behind = await awaitMinRevision(c, deps, redisRevision);
-    if (behind !== null) return behind;
-    const a = await readAvailability(deps.redis, skuId, ns);
-    if (a === null) return problem(c, "unknown-sku", `no product ${skuId}`);
-    const etag = `"${a.revision}"`;
-    c.header("ETag", etag);
-    c.header("Cache-Control", "no-cache");
-    // A scheduled sale opens with the clock, without a new revision: never answer 304 while scheduled.
-    if (a.status !== "scheduled" && c.req.header("If-None-Match") === etag) return c.body(null, 304);
-    return c.json(a);
-  });
-
-  app.get("/v1/products/:skuId/availability/stream", limit, async (c) => {
-    const skuId = c.req.param("skuId");
-    if (!SKU_ID.test(skuId)) return problem(c, "bad-request", "skuId is 1–64 of letters, digits, . _ -");
-    const first = await readAvailability(deps.redis, skuId, ns);
-    if (first === null) return problem(c, "unknown-sku", `no product ${skuId}`);
-    return streamSSE(c, async (stream) => {
-      const queue: Availability[] = [first];
-      let wake: (() => void) | null = null;
-      const unwatch = deps.hub.watch(skuId, (a) => {
-        queue.push(a);
-        wake?.();
-      });
-      let open = true;
-      stream.onAbort(() => {
-        open = false;
-        wake?.();
-      });
-      let lastSent = -1;
-      let lastStatus = "";
-      try {
-        while (open) {
-          const a = queue.shift();
-          if (a === undefined) {
-            // Comment line every 15 s keeps proxies from closing an idle stream.
-            await new Promise<void>((resolve) => {
-              wake = resolve;
-              setTimeout(resolve, 15_000).unref();
-            });
-            wake = null;
-            if (queue.length === 0 && open) await stream.write(": keep-alive\n\n");
-            continue;
-          }
-          if (a.revision < lastSent || (a.revision === lastSent && a.status === lastStatus)) continue;
-          lastSent = a.revision;
-          lastStatus = a.status;
-          await stream.writeSSE({ event: "availability", id: String(a.revision), data: JSON.stringify(a) });
-        }
-      } finally {
-        unwatch();
-      }
-    });
-  });
   return app;
 };

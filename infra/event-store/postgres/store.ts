@@ -81,7 +81,7 @@ const postgresStore = (pool: pg.Pool, opts: PostgresEventStoreOptions): EventSto
       const position = BigInt(pos);
       const env = decodeStored(data, streamId, position);
       if (E.isLeft(env)) return env;
-      out[i] = { envelope: env.right, position };
+      out[i] = { envelope: env.right, position, storedText: data };
     }
     return E.right(out);
   };
