@@ -40,6 +40,9 @@ export interface ChunkDeps {
   readonly recordedOutcome: (requestId: string) => Promise<Outcome | null>;
 }
 
+/** Events per append: half the store's limit, so a chunk of lapsed holds never makes an append too large. */
+const APPEND_SLICE = 5000;
+
 const userOf = (q: QueuedCommand): string | null => ("userId" in q.command ? q.command.userId : null);
 
 /**
@@ -95,8 +98,13 @@ export const decideChunk = async (
 
   const streamId = streamIdOf(entry.skuId);
   const sealed = sealEvents(streamId, entry.tip, drafts);
-  if (sealed.length > 0) {
-    const r = await deps.store.append(streamId, expectTip(entry.tip), sealed)();
+  // One append per chunk, unless lapsed holds made it larger than one append may be: then consecutive
+  // appends, each with the expected revision of the one before (a crash between them leaves whole
+  // commands' expiries written, which a redelivery recognises and decides after).
+  for (let from = 0; from < sealed.length; from += APPEND_SLICE) {
+    const slice = sealed.slice(from, from + APPEND_SLICE);
+    const before = from === 0 ? entry.tip : sealed[from - 1]!;
+    const r = await deps.store.append(streamId, expectTip(before), slice)();
     if (E.isLeft(r)) return r;
   }
   const last = sealed[sealed.length - 1];

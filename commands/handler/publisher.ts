@@ -1,0 +1,45 @@
+import type { Logger } from "../../infra/observability/logger.ts";
+import type { Reply } from "./decide-chunk.ts";
+
+/**
+ * Publishes each chunk's outcomes in the background, in chunk order, so the next chunk is decided and
+ * appended while the previous chunk's outcomes travel to Redis. A failed publish is retried (every
+ * `retryMs`) until it succeeds or, after the handler stops, fails once more; the promise says whether the outcomes got out, and
+ * only then may the chunk's offsets be committed (a crash before that redelivers the commands, which
+ * are answered again from the recorded outcomes).
+ */
+export interface OutcomePublisher {
+  /** Resolves `true` once these outcomes (and every earlier chunk's) are published, `false` if stopped first. */
+  publish(replies: ReadonlyArray<Reply>): Promise<boolean>;
+  stop(): void;
+}
+
+export const makeOutcomePublisher = (
+  send: (replies: ReadonlyArray<Reply>) => Promise<void>,
+  logger: Logger,
+  retryMs = 500,
+): OutcomePublisher => {
+  let tail: Promise<boolean> = Promise.resolve(true);
+  let stopped = false;
+  const attempt = async (replies: ReadonlyArray<Reply>): Promise<boolean> => {
+    for (;;) {
+      try {
+        await send(replies);
+        return true;
+      } catch (e) {
+        if (stopped) return false;
+        logger.error({ err: e, outcomes: replies.length }, "outcome publish failed; retrying");
+        await new Promise((r) => setTimeout(r, retryMs));
+      }
+    }
+  };
+  return {
+    publish: (replies) => {
+      tail = tail.then((earlier) => (earlier ? attempt(replies) : false));
+      return tail;
+    },
+    stop: () => {
+      stopped = true;
+    },
+  };
+};
