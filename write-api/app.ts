@@ -7,6 +7,7 @@ import { AddStockBody, ListSkuBody, PlaceOrderBody, ReserveBody } from "./bodies
 import type { WriteApiDeps } from "./deps.ts";
 import { idempotencyKeyOf, readJson, readNoBody } from "./request.ts";
 import { asCloseAnswer, respondWithOutcome } from "./respond.ts";
+import { edgeSoldOut } from "./sold-out.ts";
 import { submit } from "./submit.ts";
 
 /**
@@ -25,7 +26,7 @@ const skuParam = (c: Context): string | null => {
 
 /**
  * The write API (API.md "Write routes"): validation → 400, JWT → 401/403, rate limits → 429, edge
- * refusals (unknown SKU 404, sold out with nothing held 409), then `submit` (idempotency claim, enqueue,
+ * refusals (unknown SKU 404, sold out with nothing available 409, see `sold-out.ts`), then `submit` (idempotency claim, enqueue,
  * wait for the outcome up to the budget, else 202). Also `GET /v1/requests/{requestId}`.
  */
 export const makeWriteApi = (deps: WriteApiDeps): Hono<AuthEnv> => {
@@ -112,12 +113,8 @@ export const makeWriteApi = (deps: WriteApiDeps): Hono<AuthEnv> => {
     const sku = await listedSku(c);
     if (E.isLeft(sku)) return sku.left;
     // An edge refusal is recorded as the key's answer by `submit`: a retry replays it, even after a restock.
-    const edge = async () => {
-      const a = await deps.availability(sku.right).catch(() => null);
-      return a !== null && a.status === "sold_out" && a.held === 0
-        ? problem(c, "sold-out", "no units are left and none are held")
-        : null;
-    };
+    // The sold-out rule (nothing available, fresh figures, named revision): sold-out.ts.
+    const edge = () => edgeSoldOut(c, deps.availability, sku.right, () => deps.now().getTime());
     const userId = c.get("principal").userId;
     const reservationId = deps.newId();
     return submit(c, deps, {

@@ -2,6 +2,7 @@ import type * as TE from "fp-ts/lib/TaskEither.js";
 import type { Outcome, QueuedCommand } from "../event-schemas/index.ts";
 import type { RateLimits } from "../infra/config/config.ts";
 import type { Principal } from "../infra/http/auth.ts";
+import type { EdgeAvailability } from "../infra/redis/edge-availability.ts";
 import type { Logger } from "../infra/observability/logger.ts";
 import type { IdempotencyStore, RefStore } from "../infra/redis/idempotency.ts";
 import type { RateLimiter } from "../infra/redis/rate-limit.ts";
@@ -19,10 +20,8 @@ export interface WriteApiDeps {
   ) => TE.TaskEither<EnqueueError, { partition: number; offset: string }>;
   /** Whether the SKU was ever listed (it has a partition). */
   readonly skuListed: (skuId: string) => Promise<boolean>;
-  /** The availability view for the sold-out edge check (`null`: unknown to the view, do not refuse). */
-  readonly availability: (
-    skuId: string,
-  ) => Promise<{ readonly status: string; readonly held: number } | null>;
+  /** The SKU's figures for the sold-out edge check (see `sold-out.ts` and `edge-availability.ts`). */
+  readonly availability: EdgeAvailability;
   readonly idempotency: IdempotencyStore;
   readonly refs: RefStore;
   readonly outcomes: {

@@ -15,13 +15,16 @@ import type { HandlerMetrics } from "./metrics.ts";
 import { PARK_AFTER_ATTEMPTS, type ParkingLot, retryDelayMs, SkuFailure } from "./parked-skus.ts";
 import { handlerProgressCheck } from "./progress.ts";
 import { makeOutcomePublisher } from "./publisher.ts";
+import { edgeViewOf } from "./edge-view.ts";
+import type { EdgeView } from "../../infra/redis/edge-availability.ts";
 
 export interface HandlerDeps extends ChunkDeps {
   readonly kafka: Kafka;
   readonly topics: CommandTopics;
   readonly groupId: string;
   readonly store: EventStore;
-  readonly publish: (replies: ReadonlyArray<Reply>) => Promise<void>;
+  /** Outcomes, and the SKU's figures after the append (for the edge's sold-out check), in one round trip. */
+  readonly publish: (replies: ReadonlyArray<Reply>, view: EdgeView | null) => Promise<void>;
   readonly scheduler: ExpiryScheduler;
   readonly logger: Logger;
   readonly metrics: HandlerMetrics;
@@ -151,7 +154,10 @@ export const startCommandHandler = async (deps: HandlerDeps): Promise<RunningHan
         throw new Error(`append to SKU ${skuId} failed: ${JSON.stringify(r.left)}`);
       }
       cache.set(skuId, r.right.entry);
-      const published = publisher.publish(r.right.replies);
+      const published = publisher.publish(
+        r.right.replies,
+        r.right.appended > 0 ? edgeViewOf(r.right.entry) : null,
+      );
       deps.scheduler.arm(skuId, nextHoldDeadline(r.right.entry.state));
       deps.metrics.commands.inc(chunk.length);
       deps.metrics.events.inc(r.right.appended);

@@ -1,4 +1,5 @@
 import type { Logger } from "../../infra/observability/logger.ts";
+import type { EdgeView } from "../../infra/redis/edge-availability.ts";
 import type { Reply } from "./decide-chunk.ts";
 
 /**
@@ -10,21 +11,21 @@ import type { Reply } from "./decide-chunk.ts";
  */
 export interface OutcomePublisher {
   /** Resolves `true` once these outcomes (and every earlier chunk's) are published, `false` if stopped first. */
-  publish(replies: ReadonlyArray<Reply>): Promise<boolean>;
+  publish(replies: ReadonlyArray<Reply>, view: EdgeView | null): Promise<boolean>;
   stop(): void;
 }
 
 export const makeOutcomePublisher = (
-  send: (replies: ReadonlyArray<Reply>) => Promise<void>,
+  send: (replies: ReadonlyArray<Reply>, view: EdgeView | null) => Promise<void>,
   logger: Logger,
   retryMs = 500,
 ): OutcomePublisher => {
   let tail: Promise<boolean> = Promise.resolve(true);
   let stopped = false;
-  const attempt = async (replies: ReadonlyArray<Reply>): Promise<boolean> => {
+  const attempt = async (replies: ReadonlyArray<Reply>, view: EdgeView | null): Promise<boolean> => {
     for (;;) {
       try {
-        await send(replies);
+        await send(replies, view);
         return true;
       } catch (e) {
         if (stopped) return false;
@@ -34,8 +35,8 @@ export const makeOutcomePublisher = (
     }
   };
   return {
-    publish: (replies) => {
-      tail = tail.then((earlier) => (earlier ? attempt(replies) : false));
+    publish: (replies, view) => {
+      tail = tail.then((earlier) => (earlier ? attempt(replies, view) : false));
       return tail;
     },
     stop: () => {

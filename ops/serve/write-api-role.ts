@@ -3,7 +3,7 @@ import type { Hono } from "hono";
 import { Histogram } from "prom-client";
 import { makeTokenVerifier } from "../../infra/http/auth.ts";
 import { kafkaReady } from "../../infra/kafka/client.ts";
-import { readAvailability } from "../../infra/redis/availability.ts";
+import { makeEdgeAvailability } from "../../infra/redis/edge-availability.ts";
 import { makeRedis, redisReady } from "../../infra/redis/client.ts";
 import { makeRedisIdempotency } from "../../infra/redis/idempotency.ts";
 import { makeOutcomeWaiter, readOutcome } from "../../infra/redis/outcomes.ts";
@@ -13,9 +13,6 @@ import { makeWriteApi } from "../../write-api/app.ts";
 import type { Namespace } from "./namespace.ts";
 import { startQueueInfra } from "./queue-infra.ts";
 import type { Role } from "./role.ts";
-
-/** The sold-out edge check tolerates a view this old: one Redis read per SKU per interval, not per request. */
-const AVAILABILITY_CACHE_MS = 100;
 
 export const DEFAULT_WAIT_BUDGET_MS = 3000;
 
@@ -33,18 +30,10 @@ export const writeApiRole = (ns: Namespace, opts: { readonly waitBudgetMs?: numb
     const subscriber = makeRedis(ctx.config, { name: "holdfast-write-api-replies", subscriber: true });
     const waiter = await makeOutcomeWaiter(subscriber, `${ns.redisPrefix}replies:${randomUUID()}`);
     const { idempotency, refs } = makeRedisIdempotency(redis, ns.redisPrefix);
-    const availabilityCache = new Map<
-      string,
-      { at: number; value: Promise<{ status: string; held: number } | null> }
-    >();
-    const availability = (skuId: string) => {
-      const hit = availabilityCache.get(skuId);
-      if (hit !== undefined && Date.now() - hit.at < AVAILABILITY_CACHE_MS) return hit.value;
-      const value = readAvailability(redis, skuId, { namespace: ns.availabilityNamespace }).catch(() => null);
-      if (availabilityCache.size > 10_000) availabilityCache.clear();
-      availabilityCache.set(skuId, { at: Date.now(), value });
-      return value;
-    };
+    const availability = makeEdgeAvailability(redis, {
+      prefix: ns.redisPrefix,
+      viewNamespace: ns.availabilityNamespace,
+    });
     const phases = new Histogram({
       name: "holdfast_write_phase_seconds",
       help: "Write path phases: enqueue (produce acknowledged), decision (enqueue to outcome)",
