@@ -35,6 +35,10 @@ export const makeWriteApi = (deps: WriteApiDeps): Hono<AuthEnv> => {
   const admin = authenticate(deps.verify, { admin: true });
   const limit = rateLimited(deps);
   const bodyOpts = { deadlineMs: deps.bodyDeadlineMs };
+  const overload = deps.overload;
+  // Overload is answered before any other work (token, Redis, Kafka): see overload.ts.
+  if (overload !== undefined)
+    app.use("/v1/*", (c, next) => (c.req.method === "GET" ? next() : overload(c, next)));
 
   app.post("/v1/skus", admin, limit, async (c) => {
     const key = idempotencyKeyOf(c);

@@ -1,4 +1,5 @@
 import type * as TE from "fp-ts/lib/TaskEither.js";
+import type { MiddlewareHandler } from "hono";
 import type { Outcome, QueuedCommand } from "../event-schemas/index.ts";
 import type { RateLimits } from "../infra/config/config.ts";
 import type { Principal } from "../infra/http/auth.ts";
@@ -46,6 +47,8 @@ export interface WriteApiDeps {
    * the enqueue, with the Idempotency-Key; the hook kills the process for keys it was told to.
    */
   readonly faultAfterClaim?: (key: string) => void;
+  /** Admission control run before any other work on write routes (`overload.ts`); absent: none. */
+  readonly overload?: MiddlewareHandler;
   /** Phase timings for metrics: "enqueue" (produce acknowledged) and "decision" (enqueue to outcome). */
   readonly observe?: (phase: "enqueue" | "decision", seconds: number) => void;
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Hono } from "hono";
-import { Histogram } from "prom-client";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { Counter, Histogram } from "prom-client";
 import { makeTokenVerifier } from "../../infra/http/auth.ts";
 import { kafkaReady } from "../../infra/kafka/client.ts";
 import { makeEdgeAvailability } from "../../infra/redis/edge-availability.ts";
@@ -10,6 +11,7 @@ import { makeOutcomeWaiter, readOutcome } from "../../infra/redis/outcomes.ts";
 import { makeRateLimiter } from "../../infra/redis/rate-limit.ts";
 import { FAULT_KEY_PREFIX } from "../../write-api/admission.ts";
 import { makeWriteApi } from "../../write-api/app.ts";
+import { makeOverloadGuard } from "../../write-api/overload.ts";
 import type { Namespace } from "./namespace.ts";
 import { startQueueInfra } from "./queue-infra.ts";
 import type { Role } from "./role.ts";
@@ -41,7 +43,28 @@ export const writeApiRole = (ns: Namespace, opts: { readonly waitBudgetMs?: numb
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [ctx.registry],
     });
+    const waitBudgetMs = opts.waitBudgetMs ?? DEFAULT_WAIT_BUDGET_MS;
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
+    let loopDelayMs = 0;
+    const loopSampler = setInterval(() => {
+      // The histogram counts the sampling timer's own resolution as delay: subtract it.
+      loopDelayMs = Math.max(0, loop.mean / 1e6 - 10);
+      loop.reset();
+    }, 250);
+    loopSampler.unref();
+    const shed = new Counter({
+      name: "holdfast_write_shed_total",
+      help: "Write requests answered 503 at once because a decision could not come within the wait budget",
+      labelNames: ["reason"],
+      registers: [ctx.registry],
+    });
+    const overload = makeOverloadGuard(
+      { waitBudgetMs, maxInFlight: 10_000, maxLoopDelayMs: 100, minInFlight: 100 },
+      { nowMs: Date.now, loopDelayMs: () => loopDelayMs, onShed: (reason) => shed.inc({ reason }) },
+    );
     const app = makeWriteApi({
+      overload: overload.middleware,
       observe: (phase, seconds) => phases.observe({ phase }, seconds),
       verify: makeTokenVerifier(ctx.config.jwtSecret, { maxLifetimeSeconds: ctx.config.tokenMaxSeconds }),
       enqueue: (cmd) => infra.queue.enqueue(cmd),
@@ -58,7 +81,7 @@ export const writeApiRole = (ns: Namespace, opts: { readonly waitBudgetMs?: numb
         ctx.config.rateLimits === null
           ? null
           : { limiter: makeRateLimiter(redis, { prefix: ns.redisPrefix }), limits: ctx.config.rateLimits },
-      waitBudgetMs: opts.waitBudgetMs ?? DEFAULT_WAIT_BUDGET_MS,
+      waitBudgetMs,
       ...(ctx.config.testFault === "kill-after-claim"
         ? {
             faultAfterClaim: (key: string) => {
@@ -77,6 +100,8 @@ export const writeApiRole = (ns: Namespace, opts: { readonly waitBudgetMs?: numb
         { name: "kafka", check: kafkaReady(infra.kafka) },
       ],
       stop: async () => {
+        clearInterval(loopSampler);
+        loop.disable();
         await waiter.close();
         await infra.stop();
         redis.disconnect();
