@@ -71,7 +71,9 @@ export const makeWriteApi = (deps: WriteApiDeps): Hono<AuthEnv> => {
   /** The SKU of an admin or shopper route, refused at the edge when it was never listed. */
   const listedSku = async (c: Context): Promise<E.Either<Response, string>> => {
     const skuId = skuParam(c);
-    if (skuId === null || !(await deps.skuListed(skuId)))
+    const listed = skuId === null ? E.right(false) : await deps.skuListed(skuId);
+    if (E.isLeft(listed)) return E.left(problem(c, "unavailable", "the SKU registry did not answer; retry"));
+    if (skuId === null || !listed.right)
       return E.left(problem(c, "unknown-sku", `no SKU ${c.req.param("skuId")} is listed`));
     return E.right(skuId);
   };
@@ -183,7 +185,8 @@ export const makeWriteApi = (deps: WriteApiDeps): Hono<AuthEnv> => {
     if (owner !== principal.userId && !principal.admin)
       return problem(c, "not-found", `no request ${requestId}`);
     const o = await deps.outcomes.read(requestId);
-    return o === null ? c.json({ requestId, status: "pending" }, 200) : respondWithOutcome(c, o);
+    if (E.isLeft(o)) return problem(c, "unavailable", "the outcome store did not answer; retry");
+    return o.right === null ? c.json({ requestId, status: "pending" }, 200) : respondWithOutcome(c, o.right);
   });
 
   return app;

@@ -1,3 +1,4 @@
+import type * as E from "fp-ts/lib/Either.js";
 import type * as TE from "fp-ts/lib/TaskEither.js";
 import type { MiddlewareHandler } from "hono";
 import type { Outcome, QueuedCommand } from "../event-schemas/index.ts";
@@ -6,6 +7,7 @@ import type { Principal } from "../infra/http/auth.ts";
 import type { EdgeAvailability } from "../infra/redis/edge-availability.ts";
 import type { Logger } from "../infra/observability/logger.ts";
 import type { IdempotencyStore, RefStore } from "../infra/redis/idempotency.ts";
+import type { OutcomeStoreError } from "../infra/redis/outcomes.ts";
 import type { RateLimiter } from "../infra/redis/rate-limit.ts";
 
 /**
@@ -19,8 +21,8 @@ export interface WriteApiDeps {
   readonly enqueue: (
     command: QueuedCommand,
   ) => TE.TaskEither<EnqueueError, { partition: number; offset: string }>;
-  /** Whether the SKU was ever listed (it has a partition). */
-  readonly skuListed: (skuId: string) => Promise<boolean>;
+  /** Whether the SKU was ever listed (it has a partition); Left when the registry did not answer. */
+  readonly skuListed: (skuId: string) => Promise<E.Either<{ readonly _tag: "RegistryUnavailable" }, boolean>>;
   /** The SKU's figures for the sold-out edge check (see `sold-out.ts` and `edge-availability.ts`). */
   readonly availability: EdgeAvailability;
   readonly idempotency: IdempotencyStore;
@@ -30,8 +32,8 @@ export interface WriteApiDeps {
     readonly replyTo: string;
     /** Wait for a request's outcome on the reply channel, `null` after `timeoutMs`. */
     readonly expect: (requestId: string, timeoutMs: number) => Promise<Outcome | null>;
-    /** The recorded outcome (the Redis key), `null` while pending. */
-    readonly read: (requestId: string) => Promise<Outcome | null>;
+    /** The recorded outcome (the Redis key), `null` while pending; Left when Redis did not answer. */
+    readonly read: (requestId: string) => Promise<E.Either<OutcomeStoreError, Outcome | null>>;
   };
   /** `null`: limiting off (`HOLDFAST_RATE_LIMITS=off`). */
   readonly rateLimits: { readonly limiter: RateLimiter; readonly limits: RateLimits } | null;

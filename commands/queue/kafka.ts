@@ -1,4 +1,4 @@
-import * as TE from "fp-ts/lib/TaskEither.js";
+import * as E from "fp-ts/lib/Either.js";
 import { type Admin, type Kafka, Partitioners, type Producer, type RecordMetadata } from "kafkajs";
 import { QueuedCommand } from "../../event-schemas/index.ts";
 import type { Logger } from "../../infra/observability/logger.ts";
@@ -20,6 +20,11 @@ export interface KafkaCommandQueue extends CommandQueue {
 }
 
 const MISSING_PARTITION_RETRIES = 40;
+
+const queueUnavailable = (e: unknown): QueueError => ({
+  _tag: "QueueUnavailable",
+  message: e instanceof Error ? e.message : String(e),
+});
 
 /**
  * The command queue on Kafka: each command goes to its SKU's own partition (explicit partition, key =
@@ -113,28 +118,33 @@ export const makeKafkaCommandQueue = async (deps: {
       if (!inFlight) queueMicrotask(flush);
     });
 
-  const partitionFor = async (cmd: QueuedCommand): Promise<number | null> => {
-    if (cmd.command.type !== "ListSku") return deps.registry.partitionOf(cmd.skuId);
-    const p = await deps.registry.assign(cmd.skuId);
-    await ensurePartition(deps.admin, topic, p);
-    return p;
+  const partitionFor = async (cmd: QueuedCommand): Promise<E.Either<QueueError, number>> => {
+    const found =
+      cmd.command.type === "ListSku"
+        ? await deps.registry.assign(cmd.skuId)()
+        : await deps.registry.partitionOf(cmd.skuId)();
+    if (E.isLeft(found)) return E.left({ _tag: "QueueUnavailable", message: found.left.message });
+    if (found.right === null) return E.left({ _tag: "UnknownSkuPartition", skuId: cmd.skuId });
+    if (cmd.command.type === "ListSku") {
+      const grown = await ensurePartition(deps.admin, topic, found.right).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      if (grown !== null) return E.left(queueUnavailable(grown));
+    }
+    return E.right(found.right);
   };
 
   return {
-    enqueue: (cmd) =>
-      TE.tryCatch(
-        async () => {
-          if (stopped) throw new Error("the command queue is stopped");
-          const partition = await partitionFor(cmd);
-          if (partition === null)
-            throw { _tag: "UnknownSkuPartition", skuId: cmd.skuId } satisfies QueueError;
-          return produce(partition, cmd);
-        },
-        (e): QueueError =>
-          typeof e === "object" && e !== null && (e as QueueError)._tag === "UnknownSkuPartition"
-            ? (e as QueueError)
-            : { _tag: "QueueUnavailable", message: e instanceof Error ? e.message : String(e) },
-      ),
+    enqueue: (cmd) => async () => {
+      if (stopped) return E.left({ _tag: "QueueUnavailable", message: "the command queue is stopped" });
+      const partition = await partitionFor(cmd);
+      if (E.isLeft(partition)) return partition;
+      return produce(partition.right, cmd).then(
+        (p) => E.right(p),
+        (e: unknown) => E.left(queueUnavailable(e)),
+      );
+    },
     stop: async () => {
       stopped = true;
       while (inFlight || buffer.length > 0) await new Promise((r) => setTimeout(r, 10));

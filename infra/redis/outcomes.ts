@@ -118,9 +118,27 @@ const decodeJson = <A>(
   }
 };
 
-/** The recorded outcome of a request, or `null` when none is recorded (pending, unknown or expired). */
-export const readOutcome = async (redis: Redis, prefix: string, requestId: string): Promise<Outcome | null> =>
-  decodeJson(Outcome, await redis.get(outcomeKey(prefix, requestId)));
+/** Redis did not answer a read of an outcome key. */
+export interface OutcomeStoreError {
+  readonly _tag: "OutcomeStoreUnavailable";
+  readonly message: string;
+}
+
+/**
+ * The recorded outcome of a request, `null` when none is recorded (pending, unknown or expired), or
+ * `OutcomeStoreUnavailable` when Redis did not answer.
+ */
+export const readOutcome = async (
+  redis: Redis,
+  prefix: string,
+  requestId: string,
+): Promise<E.Either<OutcomeStoreError, Outcome | null>> => {
+  try {
+    return E.right(decodeJson(Outcome, await redis.get(outcomeKey(prefix, requestId))));
+  } catch (e) {
+    return E.left({ _tag: "OutcomeStoreUnavailable", message: e instanceof Error ? e.message : String(e) });
+  }
+};
 
 /**
  * Waits for outcomes on ONE reply channel per process, multiplexed by requestId. `expect` must be called

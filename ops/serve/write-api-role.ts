@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import * as E from "fp-ts/lib/Either.js";
 import type { Hono } from "hono";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { Counter, Histogram } from "prom-client";
@@ -68,7 +69,8 @@ export const writeApiRole = (ns: Namespace, opts: { readonly waitBudgetMs?: numb
       observe: (phase, seconds) => phases.observe({ phase }, seconds),
       verify: makeTokenVerifier(ctx.config.jwtSecret, { maxLifetimeSeconds: ctx.config.tokenMaxSeconds }),
       enqueue: (cmd) => infra.queue.enqueue(cmd),
-      skuListed: async (skuId) => (await infra.registry.partitionOf(skuId)) !== null,
+      skuListed: async (skuId) =>
+        E.map((p: number | null) => p !== null)(await infra.registry.partitionOf(skuId)()),
       availability,
       idempotency,
       refs,

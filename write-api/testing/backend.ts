@@ -113,7 +113,7 @@ export const backend = (opts: {
       }
       return TE.right({ partition: 0, offset: String(enqueued.length - 1) });
     },
-    skuListed: async (skuId) => skuId === "tee",
+    skuListed: async (skuId) => E.right(skuId === "tee"),
     availability: soldOutView(opts.soldOutView === true),
     idempotency,
     refs,
@@ -127,7 +127,7 @@ export const backend = (opts: {
             resolve(o);
           });
         }),
-      read: async (requestId) => outcomes.get(requestId) ?? null,
+      read: async (requestId) => E.right(outcomes.get(requestId) ?? null),
     },
     rateLimits: null,
     waitBudgetMs: 50,
