@@ -1,7 +1,7 @@
 import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
 import type { Redis } from "ioredis";
-import { type Availability, luaScript, readAvailability } from "./availability.ts";
+import { type Availability, readAvailability } from "./availability.ts";
 
 /**
  * What the write API's sold-out check relies on: one SKU's stock figures at a stream revision.
