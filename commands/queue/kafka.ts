@@ -20,6 +20,7 @@ export interface KafkaCommandQueue extends CommandQueue {
 }
 
 const MISSING_PARTITION_RETRIES = 40;
+const MAX_BATCH = 1000;
 
 const queueUnavailable = (e: unknown): QueueError => ({
   _tag: "QueueUnavailable",
@@ -92,8 +93,10 @@ export const makeKafkaCommandQueue = async (deps: {
 
   const flush = (): void => {
     if (inFlight || buffer.length === 0) return;
-    const batch = buffer;
-    buffer = [];
+    // At most MAX_BATCH commands per produce request: a partition's messages form one record batch, which
+    // the broker refuses above `message.max.bytes` (1 MiB by default; a command is ~0.4 KiB).
+    const batch = buffer.length <= MAX_BATCH ? buffer : buffer.slice(0, MAX_BATCH);
+    buffer = batch === buffer ? [] : buffer.slice(MAX_BATCH);
     inFlight = true;
     send(batch, 0)
       .catch((e: unknown) => {
