@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { makeOverloadGuard, type OverloadPolicy, shedDecision } from "./overload.ts";
 
 const policy: OverloadPolicy = { waitBudgetMs: 1000, maxInFlight: 50, maxLoopDelayMs: 100, minInFlight: 5 };
-const signals = (inFlight: number, rate: number, loop = 0, oldest = 900) => ({
+const signals = (inFlight: number, rate: number, loop = 0, oldest = 1100) => ({
   inFlight: () => inFlight,
   answerRate: () => rate,
   loopDelayMs: () => loop,
@@ -20,6 +20,7 @@ describe("overload shedding", () => {
 
   it("sheds on backlog, on a late event loop and at the in-flight cap, with a Retry-After", () => {
     expect(shedDecision(signals(30, 10), policy)).toEqual({ reason: "backlog", retryAfterS: 3 });
+    expect(shedDecision(signals(15, 10), policy)).toBeNull(); // 1.5 s: within twice the budget
     expect(shedDecision(signals(1, 100, 250), policy)?.reason).toBe("event-loop");
     expect(shedDecision(signals(50, 10_000), policy)?.reason).toBe("in-flight");
   });

@@ -8,9 +8,10 @@ import { problem } from "../infra/http/problem.ts";
  *
  * A request is shed, before any other work (no token check, no Redis, no Kafka), when
  * - this process already holds `maxInFlight` requests; or
- * - the backlog says the decision would come too late: requests in flight divided by the recent answer
- *   rate (answers per second over the last second) exceeds the wait budget, and the oldest request in
- *   flight has already waited half of it (so the first second of a burst, with no rate yet, is admitted);
+ * - the backlog says the queue is growing past what the wait budget can absorb: requests in flight
+ *   divided by the recent answer rate (answers per second over the last second) exceeds twice the wait
+ *   budget, and the oldest request in flight has already waited the whole budget (a burst that 202s can
+ *   still answer is admitted; so is the first second of a burst, before there is a rate);
  * - the event loop is late: its mean delay over the last sample exceeds `maxLoopDelayMs` (then every
  *   answer is late anyway, and more work only makes it later).
  * A shed request was not claimed nor queued, so a retry with the same Idempotency-Key is decided once.
@@ -44,9 +45,9 @@ export const shedDecision = (
   const inFlight = s.inFlight();
   if (inFlight >= p.maxInFlight) return { reason: "in-flight", retryAfterS: 1 };
   if (s.loopDelayMs() > p.maxLoopDelayMs) return { reason: "event-loop", retryAfterS: 1 };
-  if (inFlight >= p.minInFlight && s.oldestWaitMs() * 2 > p.waitBudgetMs) {
+  if (inFlight >= p.minInFlight && s.oldestWaitMs() > p.waitBudgetMs) {
     const expectedMs = (inFlight / Math.max(s.answerRate(), 1)) * 1000;
-    if (expectedMs > p.waitBudgetMs)
+    if (expectedMs > 2 * p.waitBudgetMs)
       return { reason: "backlog", retryAfterS: Math.min(10, Math.max(1, Math.ceil(expectedMs / 1000))) };
   }
   return null;

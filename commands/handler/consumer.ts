@@ -28,7 +28,7 @@ export interface HandlerDeps extends ChunkDeps {
   readonly scheduler: ExpiryScheduler;
   readonly logger: Logger;
   readonly metrics: HandlerMetrics;
-  /** Most commands of one SKU decided and appended together (default 2,000: chunks grow with the load). */
+  /** Most commands of one SKU decided and appended together (default 500: chunks grow with the load). */
   readonly maxChunk?: number;
   /** Partitions (SKUs) decided concurrently (default 4). */
   readonly concurrency?: number;
@@ -98,7 +98,7 @@ const sessionTimeoutOf = async (kafka: Kafka, logger: Logger): Promise<number> =
  */
 export const startCommandHandler = async (deps: HandlerDeps): Promise<RunningHandler> => {
   const cache = new Map<string, SkuEntry>();
-  const maxChunk = deps.maxChunk ?? 2000;
+  const maxChunk = deps.maxChunk ?? 500;
   const publisher = makeOutcomePublisher(deps.publish, deps.logger);
   const dlqProducer: Producer = deps.kafka.producer({
     idempotent: true,

@@ -204,7 +204,9 @@ describe("two handlers forced onto one SKU", () => {
     const tokens = new Map(
       await Promise.all([...new Set(users)].map(async (u) => [u, await h.token(u)] as const)),
     );
-    const answers = await Promise.all(users.map((u) => reserveToTheEnd(c, tokens.get(u)!, u, skuId)));
+    const answers = await Promise.all(
+      users.map((u) => reserveToTheEnd(c, tokens.get(u)!, u, skuId, { retryUnavailable: true })),
+    );
     await checkReservationInvariants(h, skuId, 200, answers);
     // The second handler (its own consumer group) saw and answered every command too.
     await waitFor(

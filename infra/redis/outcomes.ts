@@ -40,6 +40,7 @@ return #KEYS - 1
 
 /** Outcomes per script call: bounds one command's argument list under a very large chunk. */
 const OUTCOMES_PER_CALL = 2000;
+const OUTCOMES_PER_MESSAGE = 100;
 
 /**
  * Store every outcome and publish each reply channel's outcomes as ONE message: one round trip, one
@@ -69,8 +70,12 @@ export const publishOutcomes = async (
       else list.push(text);
     }
   }
+  // Messages of at most OUTCOMES_PER_MESSAGE outcomes: a waiting write API decodes each message in one
+  // go, and a message of thousands would hold its event loop (and every other request's timers) too long.
   const messages: string[] = [];
-  for (const [channel, list] of byChannel) messages.push(channel, `{"outcomes":[${list.join(",")}]}`);
+  for (const [channel, list] of byChannel)
+    for (let i = 0; i < list.length; i += OUTCOMES_PER_MESSAGE)
+      messages.push(channel, `{"outcomes":[${list.slice(i, i + OUTCOMES_PER_MESSAGE).join(",")}]}`);
   const skuId = view?.skuId ?? replies[0]?.outcome.skuId ?? "";
   const calls: string[][] = [];
   for (let from = 0; from === 0 || from < keys.length; from += OUTCOMES_PER_CALL) {

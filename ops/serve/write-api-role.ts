@@ -61,7 +61,7 @@ export const writeApiRole = (ns: Namespace, opts: { readonly waitBudgetMs?: numb
       registers: [ctx.registry],
     });
     const overload = makeOverloadGuard(
-      { waitBudgetMs, maxInFlight: 10_000, maxLoopDelayMs: 100, minInFlight: 100 },
+      { waitBudgetMs, maxInFlight: 10_000, maxLoopDelayMs: 500, minInFlight: 100 },
       { nowMs: Date.now, loopDelayMs: () => loopDelayMs, onShed: (reason) => shed.inc({ reason }) },
     );
     const app = makeWriteApi({
