@@ -3,6 +3,7 @@ import * as E from "fp-ts/lib/Either.js";
 import { canonicalJson } from "./canonical-json.ts";
 import { type EventDraft, type EventEnvelope, type UnsealedEnvelope, unsealed } from "./envelope.ts";
 import { GENESIS_HASH, type Sha256Hex } from "./primitives.ts";
+import { rememberSealedText, withHashMember } from "./sealed-text.ts";
 
 /**
  * `SHA-256(prevHash ‖ canonical JSON of the envelope without "hash")`, over the UTF-8 bytes of the
@@ -39,9 +40,14 @@ export const sealEvents = (
   const out: EventEnvelope[] = [];
   for (const draft of drafts) {
     const env = unsealed(streamId, revision, prevHash, draft);
-    const hash = hashEvent(prevHash, env);
+    // Canonicalised once: the same text is hashed here and (with its hash member) stored by the store.
+    const text = canonicalJson(env);
+    const hash = digest("sha256", prevHash + text, "hex") as Sha256Hex;
     // `env` was just built here and is no one else's: add the hash in place instead of copying it.
-    out.push(Object.assign(env, { hash }));
+    const sealedEnv = Object.assign(env, { hash });
+    const stored = withHashMember(text, hash);
+    if (stored !== null) rememberSealedText(sealedEnv, { text: stored, streamId, revision, prevHash, hash });
+    out.push(sealedEnv);
     prevHash = hash;
     revision += 1;
   }

@@ -3,6 +3,7 @@ export * from "./decode-errors.ts";
 export * from "./envelope.ts";
 export * from "./hash-chain.ts";
 export * from "./primitives.ts";
+export * from "./sealed-text.ts";
 export * from "./sku/commands.ts";
 export * from "./sku/events.ts";
 export * from "./sku/upcasters.ts";

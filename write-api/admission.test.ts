@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import * as E from "fp-ts/lib/Either.js";
 import * as TE from "fp-ts/lib/TaskEither.js";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { Outcome, QueuedCommand } from "../event-schemas/index.ts";
@@ -8,6 +9,21 @@ import { makeMemoryIdempotency } from "../infra/redis/idempotency.ts";
 import { leaseMsFor } from "./admission.ts";
 import { makeWriteApi } from "./app.ts";
 import type { WriteApiDeps } from "./deps.ts";
+
+/** The projection's figures of SKU tee: nothing left and nothing held, or plenty left. */
+const figures = (soldOut: boolean) => ({
+  skuId: "tee",
+  revision: 3,
+  total: 5,
+  available: soldOut ? 0 : 5,
+  held: 0,
+  sold: soldOut ? 5 : 0,
+  closed: false,
+  saleStartsAt: null,
+  saleEndsAt: null,
+  nextReleaseAt: null,
+  source: "view" as const,
+});
 
 const SECRET = "unit-test-secret-0123456789";
 
@@ -49,14 +65,17 @@ const backend = () => {
         } as Outcome);
       return TE.right({ partition: 0, offset: String(enqueued.length - 1) });
     },
-    skuListed: async () => true,
-    availability: async () => (view.soldOut ? { status: "sold_out", held: 0 } : { status: "open", held: 0 }),
+    skuListed: async () => E.right(true),
+    availability: {
+      hint: () => figures(view.soldOut),
+      fresh: async () => E.right(figures(view.soldOut)),
+    },
     idempotency,
     refs,
     outcomes: {
       replyTo: "replies:test",
       expect: async (requestId) => outcomes.get(requestId) ?? null,
-      read: async (requestId) => outcomes.get(requestId) ?? null,
+      read: async (requestId) => E.right(outcomes.get(requestId) ?? null),
     },
     rateLimits: null,
     waitBudgetMs: 50,

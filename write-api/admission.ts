@@ -116,7 +116,7 @@ export const pollOutcome = async (
   until: () => boolean = () => false,
 ): Promise<Outcome | null> => {
   for (;;) {
-    const o = await deps.outcomes.read(requestId).catch(() => null);
+    const o = E.getOrElseW(() => null)(await deps.outcomes.read(requestId));
     if (o !== null || Date.now() >= deadline || until()) return o;
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
@@ -144,7 +144,7 @@ export const enqueueAndWait = async (
     await deps.idempotency
       .markQueued(claim.scope, claim.key, queued.requestId)
       .catch((e: unknown) => deps.logger.warn({ err: e }, "could not mark the claim queued"));
-  const outcome = (await answer) ?? (await deps.outcomes.read(queued.requestId).catch(() => null));
+  const outcome = (await answer) ?? E.getOrElseW(() => null)(await deps.outcomes.read(queued.requestId));
   deps.observe?.("decision", (performance.now() - started) / 1000);
   return outcome === null
     ? respondPending(c, queued.requestId, pendingExtra)

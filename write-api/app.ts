@@ -7,6 +7,7 @@ import { AddStockBody, ListSkuBody, PlaceOrderBody, ReserveBody } from "./bodies
 import type { WriteApiDeps } from "./deps.ts";
 import { idempotencyKeyOf, readJson, readNoBody } from "./request.ts";
 import { asCloseAnswer, respondWithOutcome } from "./respond.ts";
+import { edgeSoldOut } from "./sold-out.ts";
 import { submit } from "./submit.ts";
 
 /**
@@ -25,7 +26,7 @@ const skuParam = (c: Context): string | null => {
 
 /**
  * The write API (API.md "Write routes"): validation → 400, JWT → 401/403, rate limits → 429, edge
- * refusals (unknown SKU 404, sold out with nothing held 409), then `submit` (idempotency claim, enqueue,
+ * refusals (unknown SKU 404, sold out with nothing available 409, see `sold-out.ts`), then `submit` (idempotency claim, enqueue,
  * wait for the outcome up to the budget, else 202). Also `GET /v1/requests/{requestId}`.
  */
 export const makeWriteApi = (deps: WriteApiDeps): Hono<AuthEnv> => {
@@ -34,6 +35,10 @@ export const makeWriteApi = (deps: WriteApiDeps): Hono<AuthEnv> => {
   const admin = authenticate(deps.verify, { admin: true });
   const limit = rateLimited(deps);
   const bodyOpts = { deadlineMs: deps.bodyDeadlineMs };
+  const overload = deps.overload;
+  // Overload is answered before any other work (token, Redis, Kafka): see overload.ts.
+  if (overload !== undefined)
+    app.use("/v1/*", (c, next) => (c.req.method === "GET" ? next() : overload(c, next)));
 
   app.post("/v1/skus", admin, limit, async (c) => {
     const key = idempotencyKeyOf(c);
@@ -66,7 +71,9 @@ export const makeWriteApi = (deps: WriteApiDeps): Hono<AuthEnv> => {
   /** The SKU of an admin or shopper route, refused at the edge when it was never listed. */
   const listedSku = async (c: Context): Promise<E.Either<Response, string>> => {
     const skuId = skuParam(c);
-    if (skuId === null || !(await deps.skuListed(skuId)))
+    const listed = skuId === null ? E.right(false) : await deps.skuListed(skuId);
+    if (E.isLeft(listed)) return E.left(problem(c, "unavailable", "the SKU registry did not answer; retry"));
+    if (skuId === null || !listed.right)
       return E.left(problem(c, "unknown-sku", `no SKU ${c.req.param("skuId")} is listed`));
     return E.right(skuId);
   };
@@ -112,11 +119,11 @@ export const makeWriteApi = (deps: WriteApiDeps): Hono<AuthEnv> => {
     const sku = await listedSku(c);
     if (E.isLeft(sku)) return sku.left;
     // An edge refusal is recorded as the key's answer by `submit`: a retry replays it, even after a restock.
+    // The sold-out rule (nothing available, fresh figures, named revision): sold-out.ts.
     const edge = async () => {
-      const a = await deps.availability(sku.right).catch(() => null);
-      if (a === null || a.status !== "sold_out" || a.held !== 0) return null;
-      deps.edgeRefusal?.("sold-out");
-      return problem(c, "sold-out", "no units are left and none are held");
+      const refusal = await edgeSoldOut(c, deps.availability, sku.right, () => deps.now().getTime());
+      if (refusal !== null) deps.edgeRefusal?.("sold-out");
+      return refusal;
     };
     const userId = c.get("principal").userId;
     const reservationId = deps.newId();
@@ -182,7 +189,8 @@ export const makeWriteApi = (deps: WriteApiDeps): Hono<AuthEnv> => {
     if (owner !== principal.userId && !principal.admin)
       return problem(c, "not-found", `no request ${requestId}`);
     const o = await deps.outcomes.read(requestId);
-    return o === null ? c.json({ requestId, status: "pending" }, 200) : respondWithOutcome(c, o);
+    if (E.isLeft(o)) return problem(c, "unavailable", "the outcome store did not answer; retry");
+    return o.right === null ? c.json({ requestId, status: "pending" }, 200) : respondWithOutcome(c, o.right);
   });
 
   return app;

@@ -1,9 +1,13 @@
+import type * as E from "fp-ts/lib/Either.js";
 import type * as TE from "fp-ts/lib/TaskEither.js";
+import type { MiddlewareHandler } from "hono";
 import type { Outcome, QueuedCommand } from "../event-schemas/index.ts";
 import type { RateLimits } from "../infra/config/config.ts";
 import type { Principal } from "../infra/http/auth.ts";
+import type { EdgeAvailability } from "../infra/redis/edge-availability.ts";
 import type { Logger } from "../infra/observability/logger.ts";
 import type { IdempotencyStore, RefStore } from "../infra/redis/idempotency.ts";
+import type { OutcomeStoreError } from "../infra/redis/outcomes.ts";
 import type { RateLimiter } from "../infra/redis/rate-limit.ts";
 
 /**
@@ -17,12 +21,10 @@ export interface WriteApiDeps {
   readonly enqueue: (
     command: QueuedCommand,
   ) => TE.TaskEither<EnqueueError, { partition: number; offset: string }>;
-  /** Whether the SKU was ever listed (it has a partition). */
-  readonly skuListed: (skuId: string) => Promise<boolean>;
-  /** The availability view for the sold-out edge check (`null`: unknown to the view, do not refuse). */
-  readonly availability: (
-    skuId: string,
-  ) => Promise<{ readonly status: string; readonly held: number } | null>;
+  /** Whether the SKU was ever listed (it has a partition); Left when the registry did not answer. */
+  readonly skuListed: (skuId: string) => Promise<E.Either<{ readonly _tag: "RegistryUnavailable" }, boolean>>;
+  /** The SKU's figures for the sold-out edge check (see `sold-out.ts` and `edge-availability.ts`). */
+  readonly availability: EdgeAvailability;
   readonly idempotency: IdempotencyStore;
   readonly refs: RefStore;
   readonly outcomes: {
@@ -30,8 +32,8 @@ export interface WriteApiDeps {
     readonly replyTo: string;
     /** Wait for a request's outcome on the reply channel, `null` after `timeoutMs`. */
     readonly expect: (requestId: string, timeoutMs: number) => Promise<Outcome | null>;
-    /** The recorded outcome (the Redis key), `null` while pending. */
-    readonly read: (requestId: string) => Promise<Outcome | null>;
+    /** The recorded outcome (the Redis key), `null` while pending; Left when Redis did not answer. */
+    readonly read: (requestId: string) => Promise<E.Either<OutcomeStoreError, Outcome | null>>;
   };
   /** `null`: limiting off (`HOLDFAST_RATE_LIMITS=off`). */
   readonly rateLimits: { readonly limiter: RateLimiter; readonly limits: RateLimits } | null;
@@ -47,6 +49,8 @@ export interface WriteApiDeps {
    * the enqueue, with the Idempotency-Key; the hook kills the process for keys it was told to.
    */
   readonly faultAfterClaim?: (key: string) => void;
+  /** Admission control run before any other work on write routes (`overload.ts`); absent: none. */
+  readonly overload?: MiddlewareHandler;
   /** Phase timings for metrics: "enqueue" (produce acknowledged) and "decision" (enqueue to outcome). */
   readonly observe?: (phase: "enqueue" | "decision", seconds: number) => void;
   /** Counts a reservation refused at the edge (`holdfast_reservations_total`). */

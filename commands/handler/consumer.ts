@@ -16,19 +16,23 @@ import type { HandlerObservability } from "./observability.ts";
 import { traceparentOfHeaders } from "../../infra/observability/kafka-trace.ts";
 import { PARK_AFTER_ATTEMPTS, type ParkingLot, retryDelayMs, SkuFailure } from "./parked-skus.ts";
 import { handlerProgressCheck } from "./progress.ts";
+import { makeOutcomePublisher } from "./publisher.ts";
+import { edgeViewOf } from "./edge-view.ts";
+import type { EdgeView } from "../../infra/redis/edge-availability.ts";
 
 export interface HandlerDeps extends ChunkDeps {
   readonly kafka: Kafka;
   readonly topics: CommandTopics;
   readonly groupId: string;
   readonly store: EventStore;
-  readonly publish: (replies: ReadonlyArray<Reply>) => Promise<void>;
+  /** Outcomes, and the SKU's figures after the append (for the edge's sold-out check), in one round trip. */
+  readonly publish: (replies: ReadonlyArray<Reply>, view: EdgeView | null) => Promise<void>;
   readonly scheduler: ExpiryScheduler;
   readonly logger: Logger;
   readonly metrics: HandlerMetrics;
   /** Queue lag/age, units, reservations, invariant checks, spans and per-command log lines. */
   readonly observability?: HandlerObservability;
-  /** Most commands of one SKU decided and appended together (default 250). */
+  /** Most commands of one SKU decided and appended together (default 500: chunks grow with the load). */
   readonly maxChunk?: number;
   /** Partitions (SKUs) decided concurrently (default 4). */
   readonly concurrency?: number;
@@ -101,7 +105,8 @@ const sessionTimeoutOf = async (kafka: Kafka, logger: Logger): Promise<number> =
  */
 export const startCommandHandler = async (deps: HandlerDeps): Promise<RunningHandler> => {
   const cache = new Map<string, SkuEntry>();
-  const maxChunk = deps.maxChunk ?? 250;
+  const maxChunk = deps.maxChunk ?? 500;
+  const publisher = makeOutcomePublisher(deps.publish, deps.logger);
   const dlqProducer: Producer = deps.kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
@@ -126,8 +131,14 @@ export const startCommandHandler = async (deps: HandlerDeps): Promise<RunningHan
     return r.right;
   };
 
-  /** Decide one chunk of one SKU, reloading and re-deciding when another writer moved the stream. */
-  const decideSkuChunk = async (skuId: string, chunk: ReadonlyArray<QueuedItem>) => {
+  /**
+   * Decide one chunk of one SKU, reloading and re-deciding when another writer moved the stream. Resolves
+   * after the append, with the publication of its outcomes under way (see `publisher.ts`).
+   */
+  const decideSkuChunk = async (
+    skuId: string,
+    chunk: ReadonlyArray<QueuedItem>,
+  ): Promise<{ readonly published: Promise<boolean> }> => {
     for (let attempt = 0; ; attempt++) {
       const entry = await entryFor(skuId);
       const started = performance.now();
@@ -151,11 +162,15 @@ export const startCommandHandler = async (deps: HandlerDeps): Promise<RunningHan
         throw new Error(`append to SKU ${skuId} failed: ${JSON.stringify(r.left)}`);
       }
       cache.set(skuId, r.right.entry);
-      await deps.publish(r.right.replies);
+      const published = publisher.publish(
+        r.right.replies,
+        r.right.appended > 0 ? edgeViewOf(r.right.entry) : null,
+      );
       deps.scheduler.arm(skuId, nextHoldDeadline(r.right.entry.state));
       deps.observability?.chunkDecided(skuId, r.right.entry.state, chunk);
       deps.metrics.chunkSeconds.observe((performance.now() - started) / 1000);
-      return;
+      deps.metrics.chunkCommands.observe(chunk.length);
+      return { published };
     }
   };
 
@@ -184,24 +199,38 @@ export const startCommandHandler = async (deps: HandlerDeps): Promise<RunningHan
   let stopping = false;
 
   const work = async (lane: Lane): Promise<void> => {
+    // At most one chunk's outcomes in flight while the next chunk is decided; `done` follows publication.
+    let previous: Promise<unknown> = Promise.resolve();
     while (lane.queue.length > 0 && !stopping) {
       const head = lane.queue[0]!;
       // One SKU per partition by construction; take the head's SKU run (at most maxChunk commands).
       let n = 0;
       while (n < lane.queue.length && n < maxChunk && lane.queue[n]!.queued.skuId === head.queued.skuId) n++;
       const chunk = lane.queue.slice(0, n);
-      if (deps.parking?.isParked(head.queued.skuId) === true) return pausePartition(lane);
+      if (deps.parking?.isParked(head.queued.skuId) === true) {
+        await previous;
+        return pausePartition(lane);
+      }
+      let published: Promise<boolean>;
       try {
-        await decideSkuChunk(head.queued.skuId, chunk);
+        ({ published } = await decideSkuChunk(head.queued.skuId, chunk));
         lane.failures = 0;
       } catch (e) {
-        if (await parkOrWait(lane, head.queued.skuId, e)) return pausePartition(lane);
+        if (await parkOrWait(lane, head.queued.skuId, e)) {
+          await previous;
+          return pausePartition(lane);
+        }
         continue;
       }
       if (lane.queue[0] !== head) continue; // the lane was reset by a rebalance meanwhile
       lane.queue.splice(0, n);
-      lane.done = lane.queue.length === 0 ? lane.fetched : chunk[chunk.length - 1]!.position;
+      const doneAt = lane.queue.length === 0 ? lane.fetched : chunk[chunk.length - 1]!.position;
+      await previous;
+      previous = published.then((ok) => {
+        if (ok) lane.done = Math.max(lane.done, doneAt);
+      });
     }
+    await previous;
   };
   const kick = (lane: Lane): Promise<void> => {
     lane.worker ??= work(lane).finally(() => {
@@ -392,6 +421,7 @@ export const startCommandHandler = async (deps: HandlerDeps): Promise<RunningHan
       stopping = true;
       clearInterval(commitTimer);
       clearInterval(resumeTimer);
+      publisher.stop();
       deps.scheduler.stop();
       await Promise.all([...lanes.values()].map((l) => l.worker ?? Promise.resolve()));
       await commitDone();

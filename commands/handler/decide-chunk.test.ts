@@ -46,7 +46,7 @@ const deps = (store: EventStore): ChunkDeps => ({
   store,
   now: () => new Date("2030-01-01T00:00:01.000Z"),
   newId: randomUUID,
-  recordedOutcome: async () => null,
+  recordedOutcome: async () => E.right(null),
 });
 
 const load = async (store: EventStore): Promise<SkuEntry> => {

@@ -9,6 +9,10 @@ import {
   streamIdOf,
 } from "../../event-schemas/index.ts";
 import { type EventStore, expectTip, type StoreError } from "../../infra/event-store/port.ts";
+import type { OutcomeStoreError } from "../../infra/redis/outcomes.ts";
+
+/** Why a chunk could not be decided: the store refused or failed, or a recorded outcome could not be read. */
+export type ChunkError = StoreError | OutcomeStoreError;
 import { outcomeFromError, outcomeFromEvent } from "./outcomes.ts";
 import { rememberOutcome, type SkuEntry } from "./sku-cache.ts";
 
@@ -39,8 +43,11 @@ export interface ChunkDeps {
   readonly now: () => Date;
   readonly newId: () => string;
   /** The recorded outcome of a request the handler no longer remembers (the Redis outcome key). */
-  readonly recordedOutcome: (requestId: string) => Promise<Outcome | null>;
+  readonly recordedOutcome: (requestId: string) => Promise<E.Either<OutcomeStoreError, Outcome | null>>;
 }
+
+/** Events per append: half the store's limit, so a chunk of lapsed holds never makes an append too large. */
+const APPEND_SLICE = 5000;
 
 const userOf = (q: QueuedCommand): string | null => ("userId" in q.command ? q.command.userId : null);
 
@@ -54,13 +61,15 @@ export const decideChunk = async (
   deps: ChunkDeps,
   entry: SkuEntry,
   items: ReadonlyArray<QueuedItem>,
-): Promise<E.Either<StoreError, ChunkResult>> => {
+): Promise<E.Either<ChunkError, ChunkResult>> => {
   const decidedAt = deps.now().toISOString();
   const fresh: QueuedItem[] = [];
   const replies: Array<Reply | null> = [];
   const freshSlots: number[] = [];
   for (const item of items) {
-    const known = item.position <= entry.lastQueuePosition ? await recorded(deps, entry, item) : null;
+    const r = item.position <= entry.lastQueuePosition ? await recorded(deps, entry, item) : E.right(null);
+    if (E.isLeft(r)) return r;
+    const known = r.right;
     if (known !== null) replies.push({ outcome: known, replyTo: item.queued.replyTo });
     else {
       freshSlots.push(replies.length);
@@ -97,8 +106,13 @@ export const decideChunk = async (
 
   const streamId = streamIdOf(entry.skuId);
   const sealed = sealEvents(streamId, entry.tip, drafts);
-  if (sealed.length > 0) {
-    const r = await deps.store.append(streamId, expectTip(entry.tip), sealed)();
+  // One append per chunk, unless lapsed holds made it larger than one append may be: then consecutive
+  // appends, each with the expected revision of the one before (a crash between them leaves whole
+  // commands' expiries written, which a redelivery recognises and decides after).
+  for (let from = 0; from < sealed.length; from += APPEND_SLICE) {
+    const slice = sealed.slice(from, from + APPEND_SLICE);
+    const before = from === 0 ? entry.tip : sealed[from - 1]!;
+    const r = await deps.store.append(streamId, expectTip(before), slice)();
     if (E.isLeft(r)) return r;
   }
   const last = sealed[sealed.length - 1];
@@ -138,8 +152,14 @@ export const decideChunk = async (
 };
 
 /** The recorded outcome of a command already decided, or null when none is known (decide it again). */
-const recorded = async (deps: ChunkDeps, entry: SkuEntry, item: QueuedItem): Promise<Outcome | null> =>
-  entry.outcomes.get(item.queued.requestId) ?? (await deps.recordedOutcome(item.queued.requestId));
+const recorded = async (
+  deps: ChunkDeps,
+  entry: SkuEntry,
+  item: QueuedItem,
+): Promise<E.Either<OutcomeStoreError, Outcome | null>> => {
+  const hit = entry.outcomes.get(item.queued.requestId);
+  return hit !== undefined ? E.right(hit) : deps.recordedOutcome(item.queued.requestId);
+};
 
 const refusal = async (
   deps: ChunkDeps,
@@ -152,7 +172,8 @@ const refusal = async (
   const ctx = { requestId: item.queued.requestId, skuId: entry.skuId, decidedAt };
   if (error._tag === "RequestAlreadyDecided") {
     // Same requestId enqueued twice (a retried enqueue): the first decision stands.
-    const known = await recorded(deps, entry, item);
+    // Unreadable (Redis down) is treated as unknown: the request was decided, the answer below says so.
+    const known = E.getOrElseW(() => null)(await recorded(deps, entry, item));
     if (known !== null) return known;
     return {
       ...ctx,

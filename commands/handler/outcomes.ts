@@ -21,10 +21,29 @@ const refused = (
   revision: number | null,
   reason: RefusalReason,
   detail: string,
-): Outcome => ({ ...ctx, userId, revision, status: "refused", reason, detail }) as Outcome;
+): Outcome =>
+  // Written out rather than spread: one object shape for every outcome, built once per command.
+  ({
+    requestId: ctx.requestId,
+    skuId: ctx.skuId,
+    decidedAt: ctx.decidedAt,
+    userId,
+    revision,
+    status: "refused",
+    reason,
+    detail,
+  }) as Outcome;
 
 const accepted = (ctx: Ctx, userId: string | null, revision: number, result: unknown): Outcome =>
-  ({ ...ctx, userId, revision, status: "accepted", result }) as Outcome;
+  ({
+    requestId: ctx.requestId,
+    skuId: ctx.skuId,
+    decidedAt: ctx.decidedAt,
+    userId,
+    revision,
+    status: "accepted",
+    result,
+  }) as Outcome;
 
 /**
  * The outcome a command's answering event records: the LAST event its decision produced (expiries it

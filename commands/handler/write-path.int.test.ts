@@ -42,7 +42,9 @@ describe("reservations through Kafka to the serialized handler", () => {
     const tokens = new Map(
       await Promise.all([...new Set(users)].map(async (u) => [u, await h.token(u)] as const)),
     );
-    const answers = await Promise.all(users.map((u) => reserveToTheEnd(c, tokens.get(u)!, u, skuId)));
+    const answers = await Promise.all(
+      users.map((u) => reserveToTheEnd(c, tokens.get(u)!, u, skuId, { retryUnavailable: true })),
+    );
     await checkInvariants(skuId, 1000, answers);
   });
 
@@ -58,7 +60,7 @@ describe("reservations through Kafka to the serialized handler", () => {
     const run = users.map(async (u, i) => {
       // Spread the requests so the kill lands in the middle of the run.
       await new Promise((r) => setTimeout(r, i * 3));
-      return reserveToTheEnd(c, tokens.get(u)!, u, skuId);
+      return reserveToTheEnd(c, tokens.get(u)!, u, skuId, { retryUnavailable: true });
     });
     await waitFor(
       "some decisions before the kill",

@@ -1,4 +1,4 @@
-import * as TE from "fp-ts/lib/TaskEither.js";
+import * as E from "fp-ts/lib/Either.js";
 import {
   type Admin,
   type IHeaders,
@@ -29,6 +29,12 @@ export interface KafkaCommandQueue extends CommandQueue {
 }
 
 const MISSING_PARTITION_RETRIES = 40;
+const MAX_BATCH = 1000;
+
+const queueUnavailable = (e: unknown): QueueError => ({
+  _tag: "QueueUnavailable",
+  message: e instanceof Error ? e.message : String(e),
+});
 
 /**
  * The command queue on Kafka: each command goes to its SKU's own partition (explicit partition, key =
@@ -101,8 +107,10 @@ export const makeKafkaCommandQueue = async (deps: {
 
   const flush = (): void => {
     if (inFlight || buffer.length === 0) return;
-    const batch = buffer;
-    buffer = [];
+    // At most MAX_BATCH commands per produce request: a partition's messages form one record batch, which
+    // the broker refuses above `message.max.bytes` (1 MiB by default; a command is ~0.4 KiB).
+    const batch = buffer.length <= MAX_BATCH ? buffer : buffer.slice(0, MAX_BATCH);
+    buffer = batch === buffer ? [] : buffer.slice(MAX_BATCH);
     inFlight = true;
     send(batch, 0)
       .catch((e: unknown) => {
@@ -129,28 +137,33 @@ export const makeKafkaCommandQueue = async (deps: {
       if (!inFlight) queueMicrotask(flush);
     });
 
-  const partitionFor = async (cmd: QueuedCommand): Promise<number | null> => {
-    if (cmd.command.type !== "ListSku") return deps.registry.partitionOf(cmd.skuId);
-    const p = await deps.registry.assign(cmd.skuId);
-    await ensurePartition(deps.admin, topic, p);
-    return p;
+  const partitionFor = async (cmd: QueuedCommand): Promise<E.Either<QueueError, number>> => {
+    const found =
+      cmd.command.type === "ListSku"
+        ? await deps.registry.assign(cmd.skuId)()
+        : await deps.registry.partitionOf(cmd.skuId)();
+    if (E.isLeft(found)) return E.left({ _tag: "QueueUnavailable", message: found.left.message });
+    if (found.right === null) return E.left({ _tag: "UnknownSkuPartition", skuId: cmd.skuId });
+    if (cmd.command.type === "ListSku") {
+      const grown = await ensurePartition(deps.admin, topic, found.right).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      if (grown !== null) return E.left(queueUnavailable(grown));
+    }
+    return E.right(found.right);
   };
 
   return {
-    enqueue: (cmd) =>
-      TE.tryCatch(
-        async () => {
-          if (stopped) throw new Error("the command queue is stopped");
-          const partition = await partitionFor(cmd);
-          if (partition === null)
-            throw { _tag: "UnknownSkuPartition", skuId: cmd.skuId } satisfies QueueError;
-          return produce(partition, cmd);
-        },
-        (e): QueueError =>
-          typeof e === "object" && e !== null && (e as QueueError)._tag === "UnknownSkuPartition"
-            ? (e as QueueError)
-            : { _tag: "QueueUnavailable", message: e instanceof Error ? e.message : String(e) },
-      ),
+    enqueue: (cmd) => async () => {
+      if (stopped) return E.left({ _tag: "QueueUnavailable", message: "the command queue is stopped" });
+      const partition = await partitionFor(cmd);
+      if (E.isLeft(partition)) return partition;
+      return produce(partition.right, cmd).then(
+        (p) => E.right(p),
+        (e: unknown) => E.left(queueUnavailable(e)),
+      );
+    },
     stop: async () => {
       stopped = true;
       while (inFlight || buffer.length > 0) await new Promise((r) => setTimeout(r, 10));

@@ -1,3 +1,5 @@
+import * as E from "fp-ts/lib/Either.js";
+import type * as TE from "fp-ts/lib/TaskEither.js";
 import type { Pool } from "pg";
 
 /**
@@ -8,10 +10,30 @@ import type { Pool } from "pg";
  */
 export interface PartitionRegistry {
   /** The SKU's partition, or `null` when the SKU was never listed. Cached once known (it never changes). */
-  partitionOf(skuId: string): Promise<number | null>;
+  partitionOf(skuId: string): TE.TaskEither<RegistryError, number | null>;
   /** The SKU's partition, assigning the next free one when it has none. */
-  assign(skuId: string): Promise<number>;
+  assign(skuId: string): TE.TaskEither<RegistryError, number>;
 }
+
+/** The registry's database did not answer. */
+export interface RegistryError {
+  readonly _tag: "RegistryUnavailable";
+  readonly message: string;
+}
+
+const unavailable = (e: unknown): RegistryError => ({
+  _tag: "RegistryUnavailable",
+  message: e instanceof Error ? e.message : String(e),
+});
+
+/** Run a query-backed step; a thrown driver error becomes a `RegistryUnavailable` value. */
+const attempt =
+  <A>(f: () => Promise<A>): TE.TaskEither<RegistryError, A> =>
+  () =>
+    f().then(
+      (a) => E.right(a),
+      (e: unknown) => E.left(unavailable(e)),
+    );
 
 export const SKU_PARTITIONS_DDL = `
 create table if not exists sku_partitions (
@@ -47,35 +69,36 @@ export const makePgPartitionRegistry = async (pool: Pool, topic: string): Promis
     known.set(skuId, p);
     return p;
   };
+  const assign = async (skuId: string): Promise<number> => {
+    const hit = known.get(skuId);
+    if (hit !== undefined) return hit;
+    const client = await pool.connect();
+    try {
+      await client.query("begin");
+      // One assigner at a time per topic: the next free partition is max + 1.
+      await client.query("select pg_advisory_xact_lock(hashtext($1))", [`sku_partitions:${topic}`]);
+      const r = await client.query<{ partition: number }>(
+        `insert into sku_partitions (topic, sku_id, partition)
+         select $1, $2, coalesce(max(partition) + 1, 0) from sku_partitions where topic = $1
+         on conflict (topic, sku_id) do update set topic = excluded.topic
+         returning partition`,
+        [topic, skuId],
+      );
+      await client.query("commit");
+      const p = r.rows[0]!.partition;
+      known.set(skuId, p);
+      unknownUntil.delete(skuId);
+      return p;
+    } catch (e) {
+      await client.query("rollback").catch(() => undefined);
+      throw e;
+    } finally {
+      client.release();
+    }
+  };
   return {
-    partitionOf,
-    assign: async (skuId) => {
-      const hit = known.get(skuId);
-      if (hit !== undefined) return hit;
-      const client = await pool.connect();
-      try {
-        await client.query("begin");
-        // One assigner at a time per topic: the next free partition is max + 1.
-        await client.query("select pg_advisory_xact_lock(hashtext($1))", [`sku_partitions:${topic}`]);
-        const r = await client.query<{ partition: number }>(
-          `insert into sku_partitions (topic, sku_id, partition)
-           select $1, $2, coalesce(max(partition) + 1, 0) from sku_partitions where topic = $1
-           on conflict (topic, sku_id) do update set topic = excluded.topic
-           returning partition`,
-          [topic, skuId],
-        );
-        await client.query("commit");
-        const p = r.rows[0]!.partition;
-        known.set(skuId, p);
-        unknownUntil.delete(skuId);
-        return p;
-      } catch (e) {
-        await client.query("rollback").catch(() => undefined);
-        throw e;
-      } finally {
-        client.release();
-      }
-    },
+    partitionOf: (skuId) => attempt(() => partitionOf(skuId)),
+    assign: (skuId) => attempt(() => assign(skuId)),
   };
 };
 
@@ -83,12 +106,12 @@ export const makePgPartitionRegistry = async (pool: Pool, topic: string): Promis
 export const makeMemoryPartitionRegistry = (): PartitionRegistry => {
   const known = new Map<string, number>();
   return {
-    partitionOf: async (skuId) => known.get(skuId) ?? null,
-    assign: async (skuId) => {
+    partitionOf: (skuId) => async () => E.right(known.get(skuId) ?? null),
+    assign: (skuId) => async () => {
       const hit = known.get(skuId);
-      if (hit !== undefined) return hit;
+      if (hit !== undefined) return E.right(hit);
       known.set(skuId, known.size);
-      return known.size - 1;
+      return E.right(known.size - 1);
     },
   };
 };

@@ -1,5 +1,5 @@
 import * as E from "fp-ts/lib/Either.js";
-import { decodeEnvelope, type EventEnvelope, GENESIS_HASH } from "../../event-schemas/index.ts";
+import { decodeEnvelope, type EventEnvelope, GENESIS_HASH, sealedTextOf } from "../../event-schemas/index.ts";
 import type { ExpectedRevision, StoreError } from "./port.ts";
 import { encodeStored } from "./stored-text.ts";
 
@@ -55,6 +55,28 @@ export const validateAppend = (
   let prevHash = first.prevHash;
   for (let i = 0; i < events.length; i++) {
     const raw = events[i]!;
+    // The writer's own envelope: its text was canonicalised and hashed once, by `sealEvents`; only the
+    // links are checked here.
+    const sealedText = typeof raw === "object" && raw !== null ? sealedTextOf(raw) : null;
+    if (sealedText !== null) {
+      if (raw.streamId !== streamId) return invalid(streamId, `event ${i} belongs to stream ${raw.streamId}`);
+      if (raw.revision !== firstRevision + i)
+        return invalid(
+          streamId,
+          `event ${i} has revision ${raw.revision}, expected ${firstRevision + i} (after ${describeExpected(expected)})`,
+        );
+      if (raw.prevHash !== prevHash)
+        return invalid(streamId, `event ${i} does not link to the previous event's hash`);
+      if (raw.revision === 0 && raw.prevHash !== GENESIS_HASH)
+        return invalid(streamId, "revision 0 must link to the genesis hash");
+      // A UTF-8 byte is at most 3 per UTF-16 unit: count bytes only when the text might be too long.
+      const bytes = sealedText.length * 3 <= MAX_EVENT_BYTES ? 0 : Buffer.byteLength(sealedText, "utf8");
+      if (bytes > MAX_EVENT_BYTES)
+        return invalid(streamId, `event ${i} is ${bytes} bytes, more than the ${MAX_EVENT_BYTES}-byte limit`);
+      prepared.push({ envelope: raw, text: sealedText });
+      prevHash = raw.hash;
+      continue;
+    }
     const decoded = decodeEnvelope(raw);
     if (E.isLeft(decoded)) {
       const why = "message" in decoded.left ? decoded.left.message : decoded.left._tag;

@@ -69,7 +69,7 @@ export const commandHandlerRole = (ns: Namespace, opts: { readonly groupId?: str
       now: () => new Date(),
       newId: randomUUID,
       recordedOutcome: (requestId) => readOutcome(redis, ns.redisPrefix, requestId),
-      publish: (replies) => publishOutcomes(redis, ns.redisPrefix, replies),
+      publish: (replies, view) => publishOutcomes(redis, ns.redisPrefix, replies, view),
       scheduler,
       logger,
       metrics: makeHandlerMetrics(ctx.registry),

@@ -10,7 +10,12 @@ import { startQueueInfra } from "./queue-infra.ts";
 export const listDemoSku = async (config: Config, ns: Namespace, logger: Logger): Promise<void> => {
   const infra = await startQueueInfra(config, ns, logger, "holdfast-dev");
   try {
-    if ((await infra.registry.partitionOf("demo")) !== null) return;
+    const known = await infra.registry.partitionOf("demo")();
+    if (E.isLeft(known)) {
+      logger.warn({ error: known.left }, "cannot tell whether the demo SKU is listed");
+      return;
+    }
+    if (known.right !== null) return;
     const requestId = randomUUID();
     const cmd = QueuedCommand.decode({
       requestId,

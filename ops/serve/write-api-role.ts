@@ -1,24 +1,24 @@
 import { randomUUID } from "node:crypto";
+import * as E from "fp-ts/lib/Either.js";
 import type { Hono } from "hono";
-import { Histogram } from "prom-client";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { Counter, Histogram } from "prom-client";
 import { makeTokenVerifier } from "../../infra/http/auth.ts";
 import { kafkaReady } from "../../infra/kafka/client.ts";
 import { reservationsCounter } from "../../infra/observability/reservations-metric.ts";
 import { tracedEnqueue } from "../../infra/observability/traced-enqueue.ts";
 import { disabledTracing } from "../../infra/observability/tracing.ts";
-import { readAvailability } from "../../infra/redis/availability.ts";
+import { makeEdgeAvailability } from "../../infra/redis/edge-availability.ts";
 import { makeRedis, redisReady } from "../../infra/redis/client.ts";
 import { makeRedisIdempotency } from "../../infra/redis/idempotency.ts";
 import { makeOutcomeWaiter, readOutcome } from "../../infra/redis/outcomes.ts";
 import { makeRateLimiter } from "../../infra/redis/rate-limit.ts";
 import { FAULT_KEY_PREFIX } from "../../write-api/admission.ts";
 import { makeWriteApi } from "../../write-api/app.ts";
+import { makeOverloadGuard } from "../../write-api/overload.ts";
 import type { Namespace } from "./namespace.ts";
 import { startQueueInfra } from "./queue-infra.ts";
 import type { Role } from "./role.ts";
-
-/** The sold-out edge check tolerates a view this old: one Redis read per SKU per interval, not per request. */
-const AVAILABILITY_CACHE_MS = 100;
 
 export const DEFAULT_WAIT_BUDGET_MS = 3000;
 
@@ -36,18 +36,10 @@ export const writeApiRole = (ns: Namespace, opts: { readonly waitBudgetMs?: numb
     const subscriber = makeRedis(ctx.config, { name: "holdfast-write-api-replies", subscriber: true });
     const waiter = await makeOutcomeWaiter(subscriber, `${ns.redisPrefix}replies:${randomUUID()}`);
     const { idempotency, refs } = makeRedisIdempotency(redis, ns.redisPrefix);
-    const availabilityCache = new Map<
-      string,
-      { at: number; value: Promise<{ status: string; held: number } | null> }
-    >();
-    const availability = (skuId: string) => {
-      const hit = availabilityCache.get(skuId);
-      if (hit !== undefined && Date.now() - hit.at < AVAILABILITY_CACHE_MS) return hit.value;
-      const value = readAvailability(redis, skuId, { namespace: ns.availabilityNamespace }).catch(() => null);
-      if (availabilityCache.size > 10_000) availabilityCache.clear();
-      availabilityCache.set(skuId, { at: Date.now(), value });
-      return value;
-    };
+    const availability = makeEdgeAvailability(redis, {
+      prefix: ns.redisPrefix,
+      viewNamespace: ns.availabilityNamespace,
+    });
     const phases = new Histogram({
       name: "holdfast_write_phase_seconds",
       help: "Write path phases: enqueue (produce acknowledged), decision (enqueue to outcome)",
@@ -55,15 +47,37 @@ export const writeApiRole = (ns: Namespace, opts: { readonly waitBudgetMs?: numb
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [ctx.registry],
     });
+    const waitBudgetMs = opts.waitBudgetMs ?? DEFAULT_WAIT_BUDGET_MS;
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
+    let loopDelayMs = 0;
+    const loopSampler = setInterval(() => {
+      // The histogram counts the sampling timer's own resolution as delay: subtract it.
+      loopDelayMs = Math.max(0, loop.mean / 1e6 - 10);
+      loop.reset();
+    }, 250);
+    loopSampler.unref();
+    const shed = new Counter({
+      name: "holdfast_write_shed_total",
+      help: "Write requests answered 503 at once because a decision could not come within the wait budget",
+      labelNames: ["reason"],
+      registers: [ctx.registry],
+    });
+    const overload = makeOverloadGuard(
+      { waitBudgetMs, maxInFlight: 10_000, maxLoopDelayMs: 500, minInFlight: 100 },
+      { nowMs: Date.now, loopDelayMs: () => loopDelayMs, onShed: (reason) => shed.inc({ reason }) },
+    );
     const reservations = reservationsCounter(ctx.registry);
     const app = makeWriteApi({
       edgeRefusal: (reason) => reservations.inc({ outcome: "refused", reason }),
+      overload: overload.middleware,
       observe: (phase, seconds) => phases.observe({ phase }, seconds),
       verify: makeTokenVerifier(ctx.config.jwtSecret, { maxLifetimeSeconds: ctx.config.tokenMaxSeconds }),
       enqueue: tracedEnqueue(ctx.tracing ?? disabledTracing(), ns.topics.commands, (cmd) =>
         infra.queue.enqueue(cmd),
       ),
-      skuListed: async (skuId) => (await infra.registry.partitionOf(skuId)) !== null,
+      skuListed: async (skuId) =>
+        E.map((p: number | null) => p !== null)(await infra.registry.partitionOf(skuId)()),
       availability,
       idempotency,
       refs,
@@ -76,7 +90,7 @@ export const writeApiRole = (ns: Namespace, opts: { readonly waitBudgetMs?: numb
         ctx.config.rateLimits === null
           ? null
           : { limiter: makeRateLimiter(redis, { prefix: ns.redisPrefix }), limits: ctx.config.rateLimits },
-      waitBudgetMs: opts.waitBudgetMs ?? DEFAULT_WAIT_BUDGET_MS,
+      waitBudgetMs,
       ...(ctx.config.testFault === "kill-after-claim"
         ? {
             faultAfterClaim: (key: string) => {
@@ -95,6 +109,8 @@ export const writeApiRole = (ns: Namespace, opts: { readonly waitBudgetMs?: numb
         { name: "kafka", check: kafkaReady(infra.kafka) },
       ],
       stop: async () => {
+        clearInterval(loopSampler);
+        loop.disable();
         await waiter.close();
         await infra.stop();
         redis.disconnect();

@@ -1,3 +1,4 @@
+import * as E from "fp-ts/lib/Either.js";
 import { randomUUID } from "node:crypto";
 import * as TE from "fp-ts/lib/TaskEither.js";
 import type { Outcome, QueuedCommand } from "../../event-schemas/index.ts";
@@ -8,6 +9,26 @@ import { makeWriteApi } from "../app.ts";
 import type { WriteApiDeps } from "../deps.ts";
 
 export const SECRET = "unit-test-secret-0123456789";
+
+/** The projection's figures of a SKU with nothing left and nothing held (or no figures at all). */
+const soldOutView = (soldOut: boolean): WriteApiDeps["availability"] => {
+  const view = soldOut
+    ? {
+        skuId: "tee",
+        revision: 7,
+        total: 5,
+        available: 0,
+        held: 0,
+        sold: 5,
+        closed: false,
+        saleStartsAt: null,
+        saleEndsAt: null,
+        nextReleaseAt: null,
+        source: "view" as const,
+      }
+    : null;
+  return { hint: () => view, fresh: async () => E.right(view) };
+};
 
 /**
  * A fake back end: the queue records commands and a tiny stock counter answers reservations at once
@@ -92,8 +113,8 @@ export const backend = (opts: {
       }
       return TE.right({ partition: 0, offset: String(enqueued.length - 1) });
     },
-    skuListed: async (skuId) => skuId === "tee",
-    availability: async () => (opts.soldOutView === true ? { status: "sold_out", held: 0 } : null),
+    skuListed: async (skuId) => E.right(skuId === "tee"),
+    availability: soldOutView(opts.soldOutView === true),
     idempotency,
     refs,
     outcomes: {
@@ -106,7 +127,7 @@ export const backend = (opts: {
             resolve(o);
           });
         }),
-      read: async (requestId) => outcomes.get(requestId) ?? null,
+      read: async (requestId) => E.right(outcomes.get(requestId) ?? null),
     },
     rateLimits: null,
     waitBudgetMs: 50,

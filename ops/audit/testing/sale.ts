@@ -65,7 +65,7 @@ export const runSale = async (store: EventStore, opts: SaleOptions = {}): Promis
     store,
     now: () => new Date(clock),
     newId: () => fixtureUuid(0xe, ++ids),
-    recordedOutcome: async () => null,
+    recordedOutcome: async () => E.right(null),
   };
   let entry: SkuEntry = { skuId, state: initialState, tip: null, lastQueuePosition: -1, outcomes: new Map() };
 

@@ -7,6 +7,7 @@ import { makeTracing } from "../../../infra/observability/tracing.ts";
 import { listDemoSku } from "../../serve/dev.ts";
 import { startDevSimulator } from "../../serve/dev-simulator.ts";
 import { namespaceOf } from "../../serve/namespace.ts";
+import { clusterPartOf, runPrimary } from "../../serve/cluster.ts";
 import { allRoles } from "../../serve/roles.ts";
 import { startServer } from "../../serve/server.ts";
 
@@ -18,6 +19,8 @@ interface ServeOptions {
   readonly waitMs?: string;
   readonly handlerGroup?: string;
   readonly logLevel?: string;
+  readonly workers?: string;
+  readonly opsPort?: string;
 }
 
 /**
@@ -35,6 +38,14 @@ export const registerServe = (program: Command): void => {
     .option("--wait-ms <ms>", "how long a write waits for its decision before answering 202")
     .option("--handler-group <id>", "consumer group of the command handler (tests: two handlers on one SKU)")
     .option("--log-level <level>", "pino level: debug adds one line per decided command (with its trace id)")
+    .option(
+      "--workers <n>",
+      "run the HTTP roles in N processes on one port, beside one process with the others",
+    )
+    .option(
+      "--ops-port <port>",
+      "with --workers: port of the core process's /health, /metrics (default: none)",
+    )
     .action(async (opts: ServeOptions) => {
       const config = decodeConfig(process.env, { dev: opts.dev === true });
       if (E.isLeft(config)) {
@@ -65,8 +76,23 @@ export const registerServe = (program: Command): void => {
         ...(waitBudgetMs === undefined ? {} : { waitBudgetMs }),
         ...(opts.handlerGroup === undefined ? {} : { handlerGroup: opts.handlerGroup }),
       });
+      const workers = opts.workers === undefined ? null : Number(opts.workers);
+      if (workers !== null && !(Number.isInteger(workers) && workers >= 1 && workers <= 64)) {
+        process.stderr.write("holdfast serve: --workers must be a whole number from 1 to 64\n");
+        process.exit(1);
+      }
+      const opsPort = opts.opsPort === undefined ? 0 : Number(opts.opsPort);
+      if (!(Number.isInteger(opsPort) && opsPort >= 0 && opsPort < 65536)) {
+        process.stderr.write("holdfast serve: --ops-port must be a port number\n");
+        process.exit(1);
+      }
+      const part = workers === null ? null : clusterPartOf(process.env);
       const wanted =
-        opts.roles === undefined ? available.map((r) => r.name) : opts.roles.split(",").map((s) => s.trim());
+        part !== null
+          ? [...part.roles]
+          : opts.roles === undefined
+            ? available.map((r) => r.name)
+            : opts.roles.split(",").map((s) => s.trim());
       const unknown = wanted.filter((n) => !available.some((r) => r.name === n));
       if (unknown.length > 0) {
         process.stderr.write(
@@ -75,6 +101,10 @@ export const registerServe = (program: Command): void => {
         process.exit(1);
       }
       const logger = makeLogger(opts.logLevel === undefined ? {} : { level: opts.logLevel });
+      if (workers !== null && part === null) {
+        runPrimary(wanted, workers, logger);
+        return;
+      }
       const registry = makeRegistry();
       const tracing = makeTracing(config.right.otlpEndpoint);
       let ctx = { config: config.right, logger, registry, dev: opts.dev === true, tracing };
@@ -91,9 +121,10 @@ export const registerServe = (program: Command): void => {
         server = await startServer(
           available.filter((r) => wanted.includes(r.name)),
           ctx,
-          { port: config.right.httpPort, hostname: opts.host },
+          // The core process of --workers answers /health and /metrics on --ops-port only.
+          { port: part?.part === "core" ? opsPort : config.right.httpPort, hostname: opts.host },
         );
-        if (opts.dev === true) await listDemoSku(config.right, namespace, logger);
+        if (opts.dev === true && part?.part !== "http") await listDemoSku(config.right, namespace, logger);
       } catch (e) {
         logger.fatal({ err: e }, "holdfast serve could not start");
         process.exit(1);

@@ -1,0 +1,78 @@
+import cluster, { type Worker } from "node:cluster";
+import type { Logger } from "../../infra/observability/logger.ts";
+
+/**
+ * `holdfast serve --workers N`: the HTTP roles (write-api, read-api) in N processes sharing one port
+ * (node:cluster: the primary accepts connections and hands them to the workers in turn), beside ONE core
+ * process with the other roles (the command handler, which must stay one writer per SKU partition in
+ * this deployment, the projector and the payment saga). The primary only supervises: it forks, restarts a
+ * process that dies, and on SIGTERM/SIGINT stops them all.
+ *
+ * Each forked process runs `holdfast serve` again and learns its part from the environment the primary
+ * gives it (`HOLDFAST_SERVE_PART`, `HOLDFAST_SERVE_ROLES`), read only in the CLI (`serve.ts`).
+ */
+export const HTTP_ROLES: ReadonlySet<string> = new Set(["write-api", "read-api"]);
+
+export interface ClusterPart {
+  readonly part: "http" | "core";
+  readonly roles: ReadonlyArray<string>;
+}
+
+/** The part the current process plays, or `null` in the primary (or without --workers). */
+export const clusterPartOf = (env: NodeJS.ProcessEnv): ClusterPart | null => {
+  if (!cluster.isWorker) return null;
+  const part = env.HOLDFAST_SERVE_PART;
+  if (part !== "http" && part !== "core") return null;
+  return { part, roles: (env.HOLDFAST_SERVE_ROLES ?? "").split(",").filter((r) => r !== "") };
+};
+
+/** Split the wanted roles: HTTP roles to the workers, the rest to the core process. */
+export const splitRoles = (wanted: ReadonlyArray<string>) => ({
+  http: wanted.filter((r) => HTTP_ROLES.has(r)),
+  core: wanted.filter((r) => !HTTP_ROLES.has(r)),
+});
+
+/** Run the primary: fork, supervise, stop. Resolves never; exits the process on a signal. */
+export const runPrimary = (wanted: ReadonlyArray<string>, workers: number, logger: Logger): void => {
+  const { http, core } = splitRoles(wanted);
+  const parts: Array<{ env: Record<string, string>; name: string }> = [];
+  if (core.length > 0)
+    parts.push({ name: "core", env: { HOLDFAST_SERVE_PART: "core", HOLDFAST_SERVE_ROLES: core.join(",") } });
+  if (http.length > 0)
+    for (let i = 0; i < workers; i++)
+      parts.push({
+        name: `http-${i}`,
+        env: { HOLDFAST_SERVE_PART: "http", HOLDFAST_SERVE_ROLES: http.join(",") },
+      });
+  let stopping = false;
+  const running = new Map<Worker, (typeof parts)[number]>();
+  const fork = (p: (typeof parts)[number]) => {
+    const w = cluster.fork(p.env);
+    running.set(w, p);
+    w.on("exit", (code, signal) => {
+      running.delete(w);
+      if (stopping) {
+        if (running.size === 0) process.exit(0);
+        return;
+      }
+      logger.error({ part: p.name, code, signal }, "serve process died; restarting it");
+      setTimeout(() => fork(p), 500);
+    });
+  };
+  // The core first: the write API's first commands are decided at once.
+  for (const p of parts) fork(p);
+  logger.info({ workers, http, core }, "holdfast serve: primary supervising");
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "stopping every serve process");
+    if (running.size === 0) process.exit(0);
+    for (const w of running.keys()) w.process.kill("SIGTERM");
+    setTimeout(() => {
+      for (const w of running.keys()) w.process.kill("SIGKILL");
+      process.exit(1);
+    }, 15_000).unref();
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+};
