@@ -5,7 +5,7 @@ import type * as t from "io-ts";
 import { canonicalJson } from "../event-schemas/index.ts";
 import { problem } from "../infra/http/problem.ts";
 import { IdempotencyKey } from "./bodies.ts";
-import { isJsonType, parseJsonBody, readBodyBytes } from "./body.ts";
+import { type IncomingBody, isJsonType, parseJsonBody, readBodyBytes } from "./body.ts";
 
 export { MAX_BODY_BYTES } from "./body.ts";
 
@@ -37,7 +37,11 @@ export interface BodyOptions {
 }
 
 const bytesOf = (c: Context, opts: BodyOptions) =>
-  readBodyBytes(c.req.raw, opts.deadlineMs === undefined ? {} : { deadlineMs: opts.deadlineMs });
+  readBodyBytes(
+    c.req.raw,
+    opts.deadlineMs === undefined ? {} : { deadlineMs: opts.deadlineMs },
+    (c.env as { incoming?: IncomingBody } | undefined)?.incoming,
+  );
 
 /**
  * Read and decode a JSON body: `application/json`, at most 16 KiB, arriving within the deadline,
