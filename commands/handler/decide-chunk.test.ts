@@ -112,4 +112,19 @@ describe("decideChunk", () => {
       "not-found",
     ]);
   });
+
+  it("answers a repeated close as closed, with the revision, though it appends nothing", async () => {
+    const store = makeMemoryEventStore();
+    const r = await run(store, await load(store), [
+      item(0, listing),
+      item(1, { type: "CloseSale" }),
+      item(2, { type: "CloseSale" }),
+    ]);
+    expect(r.replies.map((x) => (x.outcome.status === "accepted" ? x.outcome.result.kind : null))).toEqual([
+      "listed",
+      "closed",
+      "closed",
+    ]);
+    expect(r.replies[2]?.outcome.revision).toBe(r.replies[1]?.outcome.revision);
+  });
 });

@@ -136,7 +136,8 @@ export const decideChunk = async (
               userId: userOf(item.queued),
               revision: tipRevision,
               status: "accepted",
-              result: { kind: "done" },
+              // A repeated close changes nothing, yet its answer keeps API.md's shape.
+              result: item.queued.command.type === "CloseSale" ? { kind: "closed" } : { kind: "done" },
             } as Outcome)
           : outcomeFromEvent(ctx, answer, sealed[span.to - 1]!.revision);
       if (span.to > span.from) lastQueuePosition = Math.max(lastQueuePosition, item.position);

@@ -12,12 +12,6 @@ import { type Harness, type ServeProcess, startHarness, waitFor } from "./testin
  * it documents for their route, method and status: body schema, content type and required headers.
  */
 
-/**
- * Headers API.md requires that another branch adds (W3C trace context, issue 16): documented as
- * required, not yet sent here. Remove an entry once its branch is merged.
- */
-const SENT_BY_OTHER_BRANCHES = new Set(["traceparent"]);
-
 type Json = Record<string, unknown>;
 type Doc = ReturnType<typeof openApiDocument>;
 
@@ -51,7 +45,7 @@ const conforms = async (method: string, path: string, res: Response): Promise<un
   const documented = responses[status];
   expect(documented, `${method} ${template} documents ${status}`).toBeDefined();
   for (const [name, h] of Object.entries((documented?.headers as Record<string, Json> | undefined) ?? {}))
-    if (resolveHeader(h).required === true && !SENT_BY_OTHER_BRANCHES.has(name))
+    if (resolveHeader(h).required === true)
       expect(res.headers.get(name), `${method} ${template} ${status} sends ${name}`).not.toBeNull();
   checked.push(`${method} ${template} ${status}`);
   const content = documented?.content as Record<string, Json> | undefined;
