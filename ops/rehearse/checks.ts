@@ -51,7 +51,18 @@ export const checkInvariants = async (i: CheckInput): Promise<Check[]> => {
     checks.push({ name, source, ok, detail });
   const granted = i.answers.filter((a) => a.status === 201);
   const qty = (a: FinalAnswer) => Number(a.body.quantity ?? 0);
-  const failedOrders = new Set([...i.orders].filter(([, s]) => s === "payment_failed").map(([id]) => id));
+  // A failed payment releases its units, but a shopper may never see the final status (the order is read
+  // once, possibly while a fault holds the saga back): count the failures the log records too.
+  const loggedFailures =
+    i.store === null
+      ? []
+      : (await readLog(i.store, i.skuId))
+          .filter((e) => e.event.type === "PaymentFailed")
+          .map((e) => (e.event.data as { orderId: string }).orderId);
+  const failedOrders = new Set([
+    ...[...i.orders].filter(([, s]) => s === "payment_failed").map(([id]) => id),
+    ...loggedFailures,
+  ]);
   const released = (a: FinalAnswer) => (a.order !== null && failedOrders.has(a.order.orderId) ? qty(a) : 0);
 
   // Answers.

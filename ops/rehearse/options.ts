@@ -46,7 +46,7 @@ export interface RawOptions {
 }
 
 /** Default faults of a self-started rehearsal: each one once, spread over the arrival window. */
-export const DEFAULT_FAULTS = "kill-handler@3,kill-write-api@20,restart-kafka@40,pause-redis@60";
+export const DEFAULT_FAULTS = "kill-handler@3,kill-write-api@10,restart-kafka@16,pause-redis@26";
 
 const whole = (name: string, text: string | undefined, dflt: number, min: number, max: number) => {
   if (text === undefined) return E.right(dflt);

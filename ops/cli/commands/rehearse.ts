@@ -30,7 +30,7 @@ export const registerRehearse = (program: Command): void => {
     .option(
       "--faults <list>",
       "kill-handler, kill-write-api, restart-kafka, pause-redis as name[@seconds[:seconds]], or none " +
-        "(default when self-started: kill-handler@3,kill-write-api@20,restart-kafka@40,pause-redis@60)",
+        "(default when self-started: kill-handler@3,kill-write-api@10,restart-kafka@16,pause-redis@26)",
     )
     .option(
       "--target <url>",
