@@ -1,9 +1,10 @@
+import { queuedCommand } from "../queue/queued-command.ts";
 import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import * as E from "fp-ts/lib/Either.js";
 import * as TE from "fp-ts/lib/TaskEither.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { QueuedCommand, SkuCommandBody } from "../../event-schemas/index.ts";
+import type { SkuCommandBody } from "../../event-schemas/index.ts";
 import { decodeConfig } from "../../infra/config/config.ts";
 import type { EventStore } from "../../infra/event-store/port.ts";
 import { silentLogger } from "../../infra/observability/logger.ts";
@@ -71,19 +72,10 @@ afterAll(async () => {
 });
 
 const enqueue = async (skuId: string, command: SkuCommandBody): Promise<string> => {
-  const requestId = randomUUID();
-  const cmd: QueuedCommand = {
-    requestId: requestId as QueuedCommand["requestId"],
-    skuId: skuId as QueuedCommand["skuId"],
-    issuedAt: new Date().toISOString() as QueuedCommand["issuedAt"],
-    correlationId: requestId,
-    causationId: requestId,
-    replyTo: null,
-    command,
-  };
+  const cmd = queuedCommand(skuId, command);
   const r = await infra.queue.enqueue(cmd)();
   if (E.isLeft(r)) throw new Error(JSON.stringify(r.left));
-  return requestId;
+  return cmd.requestId;
 };
 const list = (skuId: string) =>
   enqueue(skuId, {

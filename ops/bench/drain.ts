@@ -14,6 +14,7 @@
  * Env: DATABASE_URL, REDIS_URL, KAFKA_BROKERS (API.md defaults). Ends with the line
  * `drain: <N> commands/s on one SKU (<cpu> CPU-s per 1k commands)`.
  */
+import { queuedCommand } from "../../commands/queue/queued-command.ts";
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { loadavg } from "node:os";
@@ -97,15 +98,8 @@ const main = async () => {
     const registry = await makePgPartitionRegistry(pool, ns.topics.commands);
     const queue = await makeKafkaCommandQueue({ kafka, admin, registry, topics: ns.topics, logger });
     const replyTo = `${ns.redisPrefix}replies:drain`;
-    const queued = (requestId: string, command: SkuCommandBody): QueuedCommand => ({
-      requestId: requestId as QueuedCommand["requestId"],
-      skuId: SKU as QueuedCommand["skuId"],
-      issuedAt: new Date().toISOString() as QueuedCommand["issuedAt"],
-      correlationId: requestId,
-      causationId: requestId,
-      replyTo,
-      command,
-    });
+    const queued = (requestId: string, command: SkuCommandBody): QueuedCommand =>
+      queuedCommand(SKU, command, { requestId, replyTo });
     // Stock for about 70 % of the reservation units asked for; after it is gone, refusals.
     const stock = Math.floor(N * 0.7);
     const listing = await queue.enqueue(

@@ -1,3 +1,4 @@
+import { queuedCommand } from "../../commands/queue/queued-command.ts";
 import { randomUUID } from "node:crypto";
 import * as E from "fp-ts/lib/Either.js";
 import { startCommandHandler } from "../../commands/handler/consumer.ts";
@@ -6,7 +7,6 @@ import { makeHandlerMetrics } from "../../commands/handler/metrics.ts";
 import { makeParkingLot } from "../../commands/handler/parked-skus.ts";
 import { makeHandlerObservability } from "../../commands/handler/observability.ts";
 import { disabledTracing } from "../../infra/observability/tracing.ts";
-import type { QueuedCommand } from "../../event-schemas/index.ts";
 import { kafkaReady } from "../../infra/kafka/client.ts";
 import { failoverSessionTimeout } from "../../infra/kafka/failover.ts";
 import { makeRedis, redisReady } from "../../infra/redis/client.ts";
@@ -30,17 +30,7 @@ export const commandHandlerRole = (ns: Namespace, opts: { readonly groupId?: str
       nowMs: Date.now,
       onError: (skuId, e) => logger.warn({ skuId, err: e }, "expiry enqueue failed"),
       expire: async (skuId) => {
-        const requestId = randomUUID();
-        const cmd: QueuedCommand = {
-          requestId: requestId as QueuedCommand["requestId"],
-          skuId: skuId as QueuedCommand["skuId"],
-          issuedAt: new Date().toISOString() as QueuedCommand["issuedAt"],
-          correlationId: requestId,
-          causationId: requestId,
-          replyTo: null,
-          command: { type: "ExpireHolds" },
-        };
-        const r = await infra.queue.enqueue(cmd)();
+        const r = await infra.queue.enqueue(queuedCommand(skuId, { type: "ExpireHolds" }))();
         if (E.isLeft(r)) throw new Error(JSON.stringify(r.left));
       },
     });
