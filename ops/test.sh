@@ -6,9 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if ! node ops/stack/deps-fresh.mjs .; then
-  # npm install, not npm ci: npm 11 writes lock files that its own `npm ci` refuses (missing optional
-  # platform packages of @biomejs/cli); install still honours the lock file.
-  npm install --no-audit --no-fund
+  # npm ci: installs exactly what package-lock.json pins (the lock file is complete, optional platform
+  # packages included) and never rewrites it.
+  npm ci --no-audit --no-fund
 fi
 node ops/bin/holdfast.mjs stack up
 npx tsc --noEmit -p .
