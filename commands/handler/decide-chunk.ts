@@ -1,7 +1,9 @@
 import * as E from "fp-ts/lib/Either.js";
 import { decideBatch, type DomainError } from "../../domain/sku/index.ts";
 import {
+  type ChainTip,
   type EventDraft,
+  type EventEnvelope,
   type Outcome,
   type QueuedCommand,
   type SkuCommand,
@@ -52,6 +54,21 @@ const APPEND_SLICE = 5000;
 const userOf = (q: QueuedCommand): string | null => ("userId" in q.command ? q.command.userId : null);
 
 /**
+ * A chunk decided but not yet appended: the entry it leaves, its answers, and the appends that make it
+ * so. Nothing is written yet; the next chunk may be decided against `entry` while `appendChunk` runs
+ * (consumer.ts pipelines them), and everything here is discarded if the append is refused.
+ */
+export interface PreparedChunk {
+  /** The SKU after this chunk, valid only once every append below has succeeded. */
+  readonly entry: SkuEntry;
+  readonly replies: ReadonlyArray<Reply>;
+  readonly streamId: string;
+  /** Consecutive appends, each expecting the tip the one before leaves. */
+  readonly appends: ReadonlyArray<{ readonly before: ChainTip | null; readonly events: EventEnvelope[] }>;
+  readonly appended: number;
+}
+
+/**
  * Decide one chunk of one SKU's commands, in queue order, and append the events with the expected
  * revision. Commands at or below the SKU's last written queue position (redeliveries after a crash, or
  * commands another handler already decided) are not decided again: their recorded outcome is returned
@@ -62,7 +79,34 @@ export const decideChunk = async (
   entry: SkuEntry,
   items: ReadonlyArray<QueuedItem>,
 ): Promise<E.Either<ChunkError, ChunkResult>> => {
+  const prepared = await prepareChunk(deps, entry, items);
+  return E.isLeft(prepared) ? prepared : appendChunk(deps, prepared.right);
+};
+
+/** Write a prepared chunk: one append, or several when lapsed holds made it larger than one may be. */
+export const appendChunk = async (
+  deps: Pick<ChunkDeps, "store">,
+  prepared: PreparedChunk,
+): Promise<E.Either<StoreError, ChunkResult>> => {
+  for (const a of prepared.appends) {
+    const r = await deps.store.append(prepared.streamId, expectTip(a.before), a.events)();
+    if (E.isLeft(r)) return r;
+  }
+  return E.right({ entry: prepared.entry, replies: prepared.replies, appended: prepared.appended });
+};
+
+/**
+ * Decide one chunk against `entry` without writing anything (see `PreparedChunk`). `entry.outcomes` is
+ * extended in place with the chunk's answers: whoever holds the entry must drop it (reload the SKU) if
+ * the chunk's append fails, as the handler does on every failed append.
+ */
+export const prepareChunk = async (
+  deps: ChunkDeps,
+  entry: SkuEntry,
+  items: ReadonlyArray<QueuedItem>,
+): Promise<E.Either<OutcomeStoreError, PreparedChunk>> => {
   const decidedAt = deps.now().toISOString();
+  const streamId = streamIdOf(entry.skuId);
   const fresh: QueuedItem[] = [];
   const replies: Array<Reply | null> = [];
   const freshSlots: number[] = [];
@@ -77,7 +121,8 @@ export const decideChunk = async (
       fresh.push(item);
     }
   }
-  if (fresh.length === 0) return E.right({ entry, replies: replies as Reply[], appended: 0 });
+  if (fresh.length === 0)
+    return E.right({ entry, replies: replies as Reply[], streamId, appends: [], appended: 0 });
 
   const commands: SkuCommand[] = fresh.map((i) => ({
     ...i.queued.command,
@@ -104,21 +149,20 @@ export const decideChunk = async (
     spans.push({ from, to: drafts.length });
   });
 
-  const streamId = streamIdOf(entry.skuId);
   const sealed = sealEvents(streamId, entry.tip, drafts);
   // One append per chunk, unless lapsed holds made it larger than one append may be: then consecutive
   // appends, each with the expected revision of the one before (a crash between them leaves whole
   // commands' expiries written, which a redelivery recognises and decides after).
-  for (let from = 0; from < sealed.length; from += APPEND_SLICE) {
-    const slice = sealed.slice(from, from + APPEND_SLICE);
-    const before = from === 0 ? entry.tip : sealed[from - 1]!;
-    const r = await deps.store.append(streamId, expectTip(before), slice)();
-    if (E.isLeft(r)) return r;
-  }
+  const appends: Array<{ before: ChainTip | null; events: EventEnvelope[] }> = [];
+  for (let from = 0; from < sealed.length; from += APPEND_SLICE)
+    appends.push({
+      before: from === 0 ? entry.tip : sealed[from - 1]!,
+      events: sealed.length <= APPEND_SLICE ? sealed : sealed.slice(from, from + APPEND_SLICE),
+    });
   const last = sealed[sealed.length - 1];
   const tip = last === undefined ? entry.tip : { revision: last.revision, hash: last.hash };
   const tipRevision = tip === null ? null : tip.revision;
-  // Mutated in place: safe, because only a successful append reaches here (a failed one reloads).
+  // Mutated in place: safe, because a failed append drops the entry (the handler reloads the SKU).
   const outcomes = entry.outcomes;
   let lastQueuePosition = entry.lastQueuePosition;
   for (let i = 0; i < fresh.length; i++) {
@@ -148,6 +192,8 @@ export const decideChunk = async (
   return E.right({
     entry: { skuId: entry.skuId, state: batch.state, tip, lastQueuePosition, outcomes },
     replies: replies as Reply[],
+    streamId,
+    appends,
     appended: sealed.length,
   });
 };

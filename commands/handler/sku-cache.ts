@@ -32,11 +32,22 @@ export interface SkuEntry {
   readonly outcomes: Map<string, Outcome>;
 }
 
+/** Oldest outcomes are forgotten this many at a time (see `rememberOutcome`). */
+const FORGET_BATCH = 1000;
+
+/**
+ * Remember an outcome; past `OUTCOME_MEMORY` + `FORGET_BATCH`, forget the oldest down to
+ * `OUTCOME_MEMORY`. In batches because V8's Map keeps deleted entries as holes at the front of its
+ * table until it is rehashed, so finding the oldest key one delete at a time (`keys().next()`) skips
+ * every earlier hole: measured ~50 µs per command at 25,000 entries, most of the handler's CPU.
+ */
 export const rememberOutcome = (outcomes: Map<string, Outcome>, o: Outcome): void => {
   outcomes.set(o.requestId, o);
-  if (outcomes.size > OUTCOME_MEMORY) {
-    const oldest = outcomes.keys().next();
-    if (oldest.done !== true) outcomes.delete(oldest.value);
+  if (outcomes.size <= OUTCOME_MEMORY + FORGET_BATCH) return;
+  let excess = outcomes.size - OUTCOME_MEMORY;
+  for (const key of outcomes.keys()) {
+    outcomes.delete(key);
+    if (--excess === 0) break;
   }
 };
 
