@@ -7,6 +7,7 @@ import { failoverConsumerConfig, failoverSessionTimeout } from "../../infra/kafk
 import { type SupervisedConsumer, superviseConsumer } from "../../infra/kafka/supervised-consumer.ts";
 import type { Logger } from "../../infra/observability/logger.ts";
 import type { Registry } from "../../infra/observability/metrics.ts";
+import { isHotQueuedCommand } from "../queue/queued-command-check.ts";
 import type { CommandTopics } from "../queue/topics.ts";
 import { type ChunkDeps, decideChunk, type QueuedItem, type Reply } from "./decide-chunk.ts";
 import type { ExpiryScheduler } from "./expiry-scheduler.ts";
@@ -71,11 +72,13 @@ export const decodeMessage = (m: KafkaMessage): Decoded => {
   } catch (e) {
     return { ok: false, error: `not JSON: ${e instanceof Error ? e.message : String(e)}` };
   }
-  const r = QueuedCommand.decode(json);
-  if (E.isLeft(r)) {
-    return { ok: false, error: `not a QueuedCommand: ${describeDecodeErrors(r.left, 1)}` };
+  let cmd: QueuedCommand;
+  if (isHotQueuedCommand(json)) cmd = json;
+  else {
+    const r = QueuedCommand.decode(json);
+    if (E.isLeft(r)) return { ok: false, error: `not a QueuedCommand: ${describeDecodeErrors(r.left, 1)}` };
+    cmd = r.right;
   }
-  const cmd = r.right;
   if (cmd.command.type === "ListSku" && cmd.command.skuId !== cmd.skuId)
     return { ok: false, error: `ListSku for ${cmd.command.skuId} queued as SKU ${cmd.skuId}` };
   return {
