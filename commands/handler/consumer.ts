@@ -9,7 +9,16 @@ import type { Logger } from "../../infra/observability/logger.ts";
 import type { Registry } from "../../infra/observability/metrics.ts";
 import { isHotQueuedCommand } from "../queue/queued-command-check.ts";
 import type { CommandTopics } from "../queue/topics.ts";
-import { type ChunkDeps, decideChunk, type QueuedItem, type Reply } from "./decide-chunk.ts";
+import {
+  appendChunk,
+  type ChunkDeps,
+  type ChunkError,
+  type ChunkResult,
+  type PreparedChunk,
+  prepareChunk,
+  type QueuedItem,
+  type Reply,
+} from "./decide-chunk.ts";
 import type { ExpiryScheduler } from "./expiry-scheduler.ts";
 import { loadSku, type SkuEntry } from "./sku-cache.ts";
 import type { HandlerMetrics } from "./metrics.ts";
@@ -56,6 +65,24 @@ export interface RunningHandler {
 }
 
 const MAX_CONFLICT_RETRIES = 10;
+
+/** A chunk decided ahead whose previous chunk's append failed: it was never appended. */
+interface PreviousAppendFailed {
+  readonly _tag: "PreviousAppendFailed";
+}
+const PREVIOUS_APPEND_FAILED: PreviousAppendFailed = { _tag: "PreviousAppendFailed" };
+
+/** A chunk decided and on its way to the store. */
+interface InFlight {
+  readonly skuId: string;
+  readonly chunk: ReadonlyArray<QueuedItem>;
+  /** The lane's queue when the chunk was taken (a rebalance replaces it). */
+  readonly queue: ReadonlyArray<QueuedItem>;
+  readonly started: number;
+  /** The SKU as this chunk leaves it once appended: what the next chunk is decided against. */
+  readonly entry: SkuEntry;
+  readonly written: Promise<E.Either<ChunkError | PreviousAppendFailed, ChunkResult>>;
+}
 /** Commands fetched ahead of the decisions, per partition, before fetching pauses. */
 const MAX_BACKLOG = 5000;
 
@@ -135,49 +162,6 @@ export const startCommandHandler = async (deps: HandlerDeps): Promise<RunningHan
   };
 
   /**
-   * Decide one chunk of one SKU, reloading and re-deciding when another writer moved the stream. Resolves
-   * after the append, with the publication of its outcomes under way (see `publisher.ts`).
-   */
-  const decideSkuChunk = async (
-    skuId: string,
-    chunk: ReadonlyArray<QueuedItem>,
-  ): Promise<{ readonly published: Promise<boolean> }> => {
-    for (let attempt = 0; ; attempt++) {
-      const entry = await entryFor(skuId);
-      const started = performance.now();
-      const decide = () => decideChunk(deps, entry, chunk);
-      const r = await (deps.observability?.traced(skuId, chunk, decide) ?? decide());
-      if (E.isLeft(r) && r.left._tag !== "WrongExpectedRevision") {
-        cache.delete(skuId);
-        throw new SkuFailure(skuId, "append", r.left._tag, JSON.stringify(r.left));
-      }
-      if (E.isLeft(r)) {
-        cache.delete(skuId);
-        if (r.left._tag === "WrongExpectedRevision" && attempt < MAX_CONFLICT_RETRIES) {
-          // Another writer moved the stream (a second handler, a rebalance): fence, reload, re-decide.
-          deps.metrics.conflicts.inc();
-          deps.logger.warn(
-            { skuId, expected: r.left.expected, actual: r.left.actual },
-            "append conflict, reloading",
-          );
-          continue;
-        }
-        throw new Error(`append to SKU ${skuId} failed: ${JSON.stringify(r.left)}`);
-      }
-      cache.set(skuId, r.right.entry);
-      const published = publisher.publish(
-        r.right.replies,
-        r.right.appended > 0 ? edgeViewOf(r.right.entry) : null,
-      );
-      deps.scheduler.arm(skuId, nextHoldDeadline(r.right.entry.state));
-      deps.observability?.chunkDecided(skuId, r.right.entry.state, chunk);
-      deps.metrics.chunkSeconds.observe((performance.now() - started) / 1000);
-      deps.metrics.chunkCommands.observe(chunk.length);
-      return { published };
-    }
-  };
-
-  /**
    * Per partition: commands fetched but not yet decided, and the offset up to which everything fetched
    * has been decided, appended and published (what may be committed). Fetching and deciding overlap:
    * while one chunk is appended, the next fetch is already under way, and whatever arrived meanwhile
@@ -201,37 +185,167 @@ export const startCommandHandler = async (deps: HandlerDeps): Promise<RunningHan
   const lanes = new Map<number, Lane>();
   let stopping = false;
 
-  const work = async (lane: Lane): Promise<void> => {
-    // At most one chunk's outcomes in flight while the next chunk is decided; `done` follows publication.
-    let previous: Promise<unknown> = Promise.resolve();
-    while (lane.queue.length > 0 && !stopping) {
-      const head = lane.queue[0]!;
-      // One SKU per partition by construction; take the head's SKU run (at most maxChunk commands).
-      let n = 0;
-      while (n < lane.queue.length && n < maxChunk && lane.queue[n]!.queued.skuId === head.queued.skuId) n++;
-      const chunk = lane.queue.slice(0, n);
-      if (deps.parking?.isParked(head.queued.skuId) === true) {
-        await previous;
-        return pausePartition(lane);
-      }
-      let published: Promise<boolean>;
+  /** The run of one SKU's commands at `offset` in the lane's queue (at most maxChunk), or null. */
+  const chunkAt = (lane: Lane, offset: number): { skuId: string; chunk: QueuedItem[] } | null => {
+    const head = lane.queue[offset];
+    if (head === undefined) return null;
+    let n = offset;
+    while (
+      n < lane.queue.length &&
+      n - offset < maxChunk &&
+      lane.queue[n]!.queued.skuId === head.queued.skuId
+    )
+      n++;
+    return { skuId: head.queued.skuId, chunk: lane.queue.slice(offset, n) };
+  };
+
+  /**
+   * Decide `chunk` against `entry`, then append it once `after` says the chunk before it was appended
+   * (at once when nothing is before it). Resolves when decided, with the append under way in `written`;
+   * Left when it could not be decided.
+   */
+  const launch = async (
+    lane: Lane,
+    skuId: string,
+    chunk: ReadonlyArray<QueuedItem>,
+    entry: SkuEntry,
+    after: Promise<boolean>,
+  ): Promise<E.Either<ChunkError, InFlight>> => {
+    const started = performance.now();
+    const queue = lane.queue;
+    let decided: (
+      p: { readonly prepared: E.Either<ChunkError, PreparedChunk> } | { readonly thrown: unknown },
+    ) => void = () => undefined;
+    const decision = new Promise<Parameters<typeof decided>[0]>((r) => {
+      decided = r;
+    });
+    const run = async (): Promise<E.Either<ChunkError | PreviousAppendFailed, ChunkResult>> => {
+      let prepared: E.Either<ChunkError, PreparedChunk>;
       try {
-        ({ published } = await decideSkuChunk(head.queued.skuId, chunk));
-        lane.failures = 0;
+        prepared = await prepareChunk(deps, entry, chunk);
       } catch (e) {
-        if (await parkOrWait(lane, head.queued.skuId, e)) {
+        decided({ thrown: e });
+        throw e;
+      }
+      decided({ prepared });
+      if (E.isLeft(prepared)) return prepared;
+      if (!(await after)) return E.left(PREVIOUS_APPEND_FAILED);
+      return appendChunk(deps, prepared.right);
+    };
+    const written = deps.observability?.traced(skuId, chunk, run) ?? run();
+    written.catch(() => undefined); // a throw is reported through `decision` (before) or the await (after)
+    const d = await decision;
+    if ("thrown" in d) throw d.thrown;
+    if (E.isLeft(d.prepared)) return d.prepared;
+    return E.right({ skuId, chunk, queue, started, entry: d.prepared.right.entry, written });
+  };
+
+  /** After a chunk's append: cache, publish (in the background, in order), re-arm expiries, observe. */
+  const settled = (f: InFlight, r: ChunkResult): Promise<boolean> => {
+    cache.set(f.skuId, r.entry);
+    const published = publisher.publish(r.replies, r.appended > 0 ? edgeViewOf(r.entry) : null);
+    deps.scheduler.arm(f.skuId, nextHoldDeadline(r.entry.state));
+    deps.observability?.chunkDecided(f.skuId, r.entry.state, f.chunk);
+    deps.metrics.chunkSeconds.observe((performance.now() - f.started) / 1000);
+    deps.metrics.chunkCommands.observe(f.chunk.length);
+    return published;
+  };
+
+  /**
+   * One lane's decisions, pipelined: while chunk k's append is in flight, chunk k+1 is decided against
+   * the state chunk k leaves; k+1's append starts only once k's succeeded, so the stream is written in
+   * queue order exactly as without the pipeline. If k's append is refused (another writer moved the
+   * stream) or fails, k+1 is never appended: its decisions are dropped with the cached SKU, which is
+   * reloaded, and both are decided again. At most one chunk's outcomes are in flight while the next is
+   * decided; `done` follows publication.
+   */
+  const work = async (lane: Lane): Promise<void> => {
+    let previous: Promise<unknown> = Promise.resolve();
+    let inFlight: InFlight | null = null;
+    let conflicts = 0;
+    const failed = async (skuId: string, e: unknown): Promise<boolean> => {
+      conflicts = 0;
+      if (await parkOrWait(lane, skuId, e)) {
+        await previous;
+        pausePartition(lane);
+        return true;
+      }
+      return false;
+    };
+    for (;;) {
+      if (inFlight === null) {
+        const next = stopping ? null : chunkAt(lane, 0);
+        if (next === null) break;
+        if (deps.parking?.isParked(next.skuId) === true) {
           await previous;
           return pausePartition(lane);
         }
+        try {
+          const entry = await entryFor(next.skuId);
+          const r = await launch(lane, next.skuId, next.chunk, entry, Promise.resolve(true));
+          if (E.isLeft(r)) {
+            cache.delete(next.skuId);
+            throw new SkuFailure(next.skuId, "append", r.left._tag, JSON.stringify(r.left));
+          }
+          inFlight = r.right;
+        } catch (e) {
+          if (await failed(next.skuId, e)) return;
+          continue;
+        }
+      }
+      const current: InFlight = inFlight;
+      // The next chunk, decided while `current` is being appended (dropped if that append fails).
+      let following: InFlight | null = null;
+      const after = stopping ? null : chunkAt(lane, current.chunk.length);
+      if (after !== null && after.skuId === current.skuId && deps.parking?.isParked(after.skuId) !== true) {
+        const gate = current.written.then((r) => E.isRight(r) && lane.queue === current.queue);
+        const r = await launch(lane, after.skuId, after.chunk, current.entry, gate).catch(() => null);
+        if (r !== null && E.isRight(r)) following = r.right;
+      }
+      const r = await current.written.catch((e: unknown) => E.left<unknown, never>(e));
+      inFlight = null;
+      if (E.isLeft(r)) {
+        cache.delete(current.skuId);
+        await following?.written.catch(() => undefined);
+        const error = r.left as ChunkError | PreviousAppendFailed | Error;
+        if ("_tag" in error && error._tag === "WrongExpectedRevision" && conflicts < MAX_CONFLICT_RETRIES) {
+          // Another writer moved the stream (a second handler, a rebalance): fence, reload, re-decide.
+          conflicts += 1;
+          deps.metrics.conflicts.inc();
+          deps.logger.warn(
+            { skuId: current.skuId, expected: error.expected, actual: error.actual },
+            "append conflict, reloading",
+          );
+          continue;
+        }
+        const e = !("_tag" in error)
+          ? error
+          : error._tag === "WrongExpectedRevision"
+            ? new Error(`append to SKU ${current.skuId} failed: ${JSON.stringify(error)}`)
+            : new SkuFailure(current.skuId, "append", error._tag, JSON.stringify(error));
+        if (await failed(current.skuId, e)) return;
         continue;
       }
-      if (lane.queue[0] !== head) continue; // the lane was reset by a rebalance meanwhile
-      lane.queue.splice(0, n);
-      const doneAt = lane.queue.length === 0 ? lane.fetched : chunk[chunk.length - 1]!.position;
+      conflicts = 0;
+      lane.failures = 0;
+      const published = settled(current, r.right);
+      if (lane.queue !== current.queue) {
+        // The lane was reset by a rebalance meanwhile: `following` was not appended (its gate saw the
+        // reset), and its decisions went into the cached SKU's outcome memory: drop the SKU.
+        if (following !== null) {
+          await following.written.catch(() => undefined);
+          cache.delete(current.skuId);
+        }
+        continue;
+      }
+      lane.queue.splice(0, current.chunk.length);
+      const doneAt =
+        lane.queue.length === 0 ? lane.fetched : current.chunk[current.chunk.length - 1]!.position;
       await previous;
       previous = published.then((ok) => {
         if (ok) lane.done = Math.max(lane.done, doneAt);
       });
+      inFlight = following;
     }
     await previous;
   };

@@ -33,7 +33,12 @@ const isIdentifier = (s: unknown): boolean => {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     const ok =
-      (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 46 || c === 95 || c === 45;
+      (c >= 48 && c <= 57) ||
+      (c >= 65 && c <= 90) ||
+      (c >= 97 && c <= 122) ||
+      c === 46 ||
+      c === 95 ||
+      c === 45;
     if (!ok) return false;
   }
   return true;
