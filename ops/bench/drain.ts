@@ -10,7 +10,7 @@
  * and every 20th command a cancel of the reservation 10 commands earlier (refused when that one was
  * refused); stock is sized so that about 30 % of the commands are refused.
  *
- * Options: `--n 300000`, `--profile DIR` (runs the handler under `node --cpu-prof`, profile in DIR).
+ * Options: `--n 300000`, `--ports BASE` (listen on BASE…), `--profile DIR` (runs the handler under `node --cpu-prof`, profile in DIR).
  * Env: DATABASE_URL, REDIS_URL, KAFKA_BROKERS (API.md defaults). Ends with the line
  * `drain: <N> commands/s on one SKU (<cpu> CPU-s per 1k commands)`.
  */
@@ -41,6 +41,11 @@ const option = (name: string): string | undefined => {
 const N = Number(option("n") ?? 300_000);
 if (!Number.isSafeInteger(N) || N < 100) throw new Error("--n takes a whole number >= 100");
 const PROFILE_DIR = option("profile");
+/** `--ports BASE`: the servers started listen on BASE, BASE+1, … (a range kept for this bench); else any free port. */
+const PORT_BASE = option("ports");
+let portsTaken = 0;
+const benchPort = async (): Promise<number> =>
+  PORT_BASE === undefined ? freePort() : Number(PORT_BASE) + portsTaken++;
 /** Extra node flags for the handler process (e.g. `--node-flags=--max-semi-space-size=64`). */
 const NODE_FLAGS = (option("node-flags") ?? "").split(" ").filter((f) => f !== "");
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -173,7 +178,7 @@ const main = async () => {
     });
     await subscriber.subscribe(replyTo);
 
-    const httpPort = await freePort();
+    const httpPort = await benchPort();
     const nodeArgs = [
       ...NODE_FLAGS,
       ...(PROFILE_DIR === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`]),

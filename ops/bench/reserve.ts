@@ -14,7 +14,7 @@
  * the handler). Per row: req/s, P50/P95/P99/max, status counts, socket errors and timeouts, and CPU µs per
  * answered request of each holdfast process (from /proc), and the ceiling's req/s and CPU µs per request.
  *
- * Options: `--connections 50,500,2000`, `--workers 0,1,2`, `--seconds 15`, `--quick` (5 s rows, 2 s
+ * Options: `--ports BASE` (servers listen on BASE, BASE+1, …), `--connections 50,500,2000`, `--workers 0,1,2`, `--seconds 15`, `--quick` (5 s rows, 2 s
  * warm-ups, for iteration), `--shoppers 2000`. Env: KAFKA_BROKERS, REDIS_URL, DATABASE_URL (server only).
  * Ends with `reserve: <ratio>× ceiling at 500 connections, P95 <ms> ms` for the best deployment at 500.
  */
@@ -45,6 +45,11 @@ const WARMUP = QUICK ? 2 : 3;
 const SHOPPERS = Number(arg("shoppers") ?? 2000);
 /** `--profile DIR`: every holdfast process runs under `node --cpu-prof`, profiles written to DIR on exit. */
 const PROFILE_DIR = arg("profile");
+/** `--ports BASE`: the servers started listen on BASE, BASE+1, … (a range kept for this bench); else any free port. */
+const PORT_BASE = arg("ports");
+let portsTaken = 0;
+const benchPort = async (): Promise<number> =>
+  PORT_BASE === undefined ? freePort() : Number(PORT_BASE) + portsTaken++;
 const SECRET = "benchmark-secret-0123456789abcdef";
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const BROKERS = process.env.KAFKA_BROKERS ?? "127.0.0.1:9092";
@@ -188,7 +193,7 @@ try {
       )}; rows of ${SECONDS} s; connections ${CONNECTIONS.join(", ")}; deployments ${DEPLOYMENTS.map(deploymentName).join(", ")}\n`,
   );
   await redis.set(ceilingKey, "1000000000000");
-  const ceilingPort = await freePort();
+  const ceilingPort = await benchPort();
   const ceiling = startChild(
     [
       ...(PROFILE_DIR === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}/ceiling`]),
@@ -223,7 +228,7 @@ try {
   const admin = await signToken(SECRET, { userId: "bench-admin", admin: true });
 
   for (const deployment of DEPLOYMENTS) {
-    const port = await freePort();
+    const port = await benchPort();
     const args = [
       ...(PROFILE_DIR === undefined
         ? []
