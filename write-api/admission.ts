@@ -70,10 +70,13 @@ export const admitWithin = async (
   req: Parameters<WriteApiDeps["idempotency"]["admit"]>[0],
 ): Promise<Admission | null> =>
   within(
-    deps.idempotency.admit(req).catch((e: unknown) => {
-      deps.logger.error({ err: e }, "admission (rate limit + idempotency claim) failed");
-      return null;
-    }),
+    deps.idempotency
+      .admit(req)()
+      .then((r) => {
+        if (E.isRight(r)) return r.right;
+        deps.logger.error({ error: r.left }, "admission (rate limit + idempotency claim) failed");
+        return null;
+      }),
     boundMsFor(deps.waitBudgetMs),
     () => null,
   );
@@ -140,10 +143,10 @@ export const enqueueAndWait = async (
   const enqueued = await enqueueWithin(deps, queued);
   deps.observe?.("enqueue", (performance.now() - started) / 1000);
   if (E.isLeft(enqueued)) return enqueueFailed(c, deps, enqueued.left);
-  if (claim !== null)
-    await deps.idempotency
-      .markQueued(claim.scope, claim.key, queued.requestId)
-      .catch((e: unknown) => deps.logger.warn({ err: e }, "could not mark the claim queued"));
+  if (claim !== null) {
+    const marked = await deps.idempotency.markQueued(claim.scope, claim.key, queued.requestId)();
+    if (E.isLeft(marked)) deps.logger.warn({ error: marked.left }, "could not mark the claim queued");
+  }
   const outcome = (await answer) ?? E.getOrElseW(() => null)(await deps.outcomes.read(queued.requestId));
   deps.observe?.("decision", (performance.now() - started) / 1000);
   return outcome === null

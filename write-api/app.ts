@@ -68,6 +68,11 @@ export const makeWriteApi = (deps: WriteApiDeps): Hono<AuthEnv> => {
     });
   });
 
+  const refsUnavailable = (c: Context): Response => {
+    c.header("Retry-After", "1");
+    return problem(c, "unavailable", "the reference store did not answer; retry");
+  };
+
   /** The SKU of an admin or shopper route, refused at the edge when it was never listed. */
   const listedSku = async (c: Context): Promise<E.Either<Response, string>> => {
     const skuId = skuParam(c);
@@ -147,7 +152,9 @@ export const makeWriteApi = (deps: WriteApiDeps): Hono<AuthEnv> => {
     const reservationId = c.req.param("reservationId");
     const body = await readNoBody(c, bodyOpts);
     if (E.isLeft(body)) return body.left;
-    const skuId = Uuid.is(reservationId) ? await deps.refs.reservationSku(reservationId) : null;
+    const found = Uuid.is(reservationId) ? await deps.refs.reservationSku(reservationId)() : E.right(null);
+    if (E.isLeft(found)) return refsUnavailable(c);
+    const skuId = found.right;
     if (skuId === null) return problem(c, "not-found", `no reservation ${reservationId}`);
     const userId = c.get("principal").userId;
     return submit(c, deps, {
@@ -166,7 +173,9 @@ export const makeWriteApi = (deps: WriteApiDeps): Hono<AuthEnv> => {
     const body = await readJson(c, PlaceOrderBody, bodyOpts);
     if (E.isLeft(body)) return body.left;
     const { reservationId, paymentToken } = body.right.value;
-    const skuId = await deps.refs.reservationSku(reservationId);
+    const found = await deps.refs.reservationSku(reservationId)();
+    if (E.isLeft(found)) return refsUnavailable(c);
+    const skuId = found.right;
     if (skuId === null) return problem(c, "not-found", `no reservation ${reservationId}`);
     const userId = c.get("principal").userId;
     const orderId = deps.newId();
@@ -182,7 +191,9 @@ export const makeWriteApi = (deps: WriteApiDeps): Hono<AuthEnv> => {
 
   app.get("/v1/requests/:requestId", shopper, async (c) => {
     const requestId = c.req.param("requestId");
-    const owner = Uuid.is(requestId) ? await deps.refs.requestOwner(requestId) : null;
+    const found = Uuid.is(requestId) ? await deps.refs.requestOwner(requestId)() : E.right(null);
+    if (E.isLeft(found)) return refsUnavailable(c);
+    const owner = found.right;
     if (owner === null) return problem(c, "not-found", `no request ${requestId}`);
     const principal = c.get("principal");
     // Another shopper's request answers exactly like an unknown one, so ids cannot be probed.

@@ -1,3 +1,4 @@
+import * as E from "fp-ts/lib/Either.js";
 import type { Context } from "hono";
 import { QueuedCommand, type SkuCommandBody } from "../event-schemas/index.ts";
 import { problem } from "../infra/http/problem.ts";
@@ -77,7 +78,8 @@ export const submit = async (c: Context, deps: WriteApiDeps, s: Submission): Pro
       return problem(c, "rate-limited", `too many requests; retry in ${admitted.retryAfterSeconds} s`);
     case "Allowed":
       if (refused !== null) return refused;
-      await deps.refs.note(s.requestId, s.refs);
+      if (E.isLeft(await deps.refs.note(s.requestId, s.refs)()))
+        return respondUnavailable(c, "the reference store did not answer; retry");
       return enqueueAndWait(c, deps, queued, null, s.pendingExtra);
     case "Refused":
       return refused ?? respondUnavailable(c, "inconsistent admission; retry");

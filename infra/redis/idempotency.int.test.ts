@@ -1,12 +1,27 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
-import { type ClaimRequest, makeRedisIdempotency } from "./idempotency.ts";
+import * as E from "fp-ts/lib/Either.js";
+import type * as TE from "fp-ts/lib/TaskEither.js";
+import { type AdmitRequest, type ClaimRequest, makeRedisIdempotency } from "./idempotency.ts";
 
 /** The admission script on a real Redis: rate limits and the claim with its state, in one call. */
 const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
 const prefix = `hf-test-${randomUUID()}:`;
-const { idempotency, refs } = makeRedisIdempotency(redis, prefix);
+const store = makeRedisIdempotency(redis, prefix);
+
+/** The Right of a task that must succeed here (Redis is up). */
+const right = async <A>(task: TE.TaskEither<unknown, A>): Promise<A> => {
+  const r = await task();
+  if (E.isLeft(r)) throw new Error(`expected an answer: ${JSON.stringify(r.left)}`);
+  return r.right;
+};
+const idempotency = {
+  admit: (req: AdmitRequest) => right(store.idempotency.admit(req)),
+  markQueued: (scope: string, key: string, requestId: string) =>
+    right(store.idempotency.markQueued(scope, key, requestId)),
+};
+const refs = { requestOwner: (id: string) => right(store.refs.requestOwner(id)) };
 
 afterAll(async () => {
   const keys = await redis.keys(`${prefix}*`);
@@ -72,5 +87,25 @@ describe("admission: rate limits + claim in one Redis call", () => {
     expect(limited).toEqual({ _tag: "RateLimited", retryAfterSeconds: 10 });
     expect(await redis.exists(`${prefix}idem2:${c.scope}:${c.key}`)).toBe(0);
     expect(await refs.requestOwner(c.requestId)).toBeNull();
+  });
+
+  it("a Redis that does not answer is a value (IdempotencyUnavailable), not a throw", async () => {
+    // Nothing listens on this port (inside this suite's range); no offline queue, no retries.
+    const down = new Redis({
+      port: 19199,
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+    });
+    down.on("error", () => undefined);
+    try {
+      const { idempotency: idem, refs: r } = makeRedisIdempotency(down, prefix);
+      const admitted = await idem.admit({ buckets: [], claim: claim(), leaseMs: 1000 })();
+      expect(E.isLeft(admitted) && admitted.left._tag).toBe("IdempotencyUnavailable");
+      const owner = await r.requestOwner(randomUUID())();
+      expect(E.isLeft(owner) && owner.left._tag).toBe("IdempotencyUnavailable");
+    } finally {
+      down.disconnect();
+    }
   });
 });

@@ -1,3 +1,5 @@
+import * as E from "fp-ts/lib/Either.js";
+import type * as TE from "fp-ts/lib/TaskEither.js";
 import type { Redis } from "ioredis";
 import { type BucketCheck, bucketArgs, NOW_LUA, retryAfterSecondsOf, TAKE_TOKENS_LUA } from "./rate-limit.ts";
 
@@ -69,20 +71,37 @@ export interface RequestRefs {
   readonly order?: { readonly orderId: string; readonly skuId: string };
 }
 
+/** Redis did not answer, or answered what no script of ours returns. */
+export interface IdempotencyUnavailable {
+  readonly _tag: "IdempotencyUnavailable";
+  readonly message: string;
+}
+
 export interface IdempotencyStore {
-  admit(req: AdmitRequest): Promise<Admission>;
+  admit(req: AdmitRequest): TE.TaskEither<IdempotencyUnavailable, Admission>;
   /** The claim's command is on the queue (the producer acknowledged it). */
-  markQueued(scope: string, key: string, requestId: string): Promise<void>;
+  markQueued(scope: string, key: string, requestId: string): TE.TaskEither<IdempotencyUnavailable, void>;
 }
 
 /** Where requests, reservations and orders lead (written with the claim, read by later requests). */
 export interface RefStore {
-  requestOwner(requestId: string): Promise<string | null>;
-  reservationSku(reservationId: string): Promise<string | null>;
-  orderSku(orderId: string): Promise<string | null>;
+  requestOwner(requestId: string): TE.TaskEither<IdempotencyUnavailable, string | null>;
+  reservationSku(reservationId: string): TE.TaskEither<IdempotencyUnavailable, string | null>;
+  orderSku(orderId: string): TE.TaskEither<IdempotencyUnavailable, string | null>;
   /** Record references without an idempotency claim (e.g. a cancellation). */
-  note(requestId: string, refs: RequestRefs): Promise<void>;
+  note(requestId: string, refs: RequestRefs): TE.TaskEither<IdempotencyUnavailable, void>;
 }
+
+const unavailable = (e: unknown): IdempotencyUnavailable => ({
+  _tag: "IdempotencyUnavailable",
+  message: e instanceof Error ? e.message : String(e),
+});
+
+/** A Redis call as a task whose rejection (the driver's error) is a value. */
+const attempt =
+  <A>(f: () => Promise<A>): TE.TaskEither<IdempotencyUnavailable, A> =>
+  () =>
+    f().then(E.right, (e: unknown) => E.left(unavailable(e)));
 
 export const IDEMPOTENCY_TTL_S = 24 * 3600;
 /** Reservation and order references outlive any hold and any payment retry. */
@@ -166,29 +185,29 @@ const decodeAnswer = (text: string | undefined): RecordedAnswer => {
   return { status: 503, headers: { "Content-Type": "text/plain" }, body: "unreadable recorded answer" };
 };
 
-const admissionOf = (r: ReadonlyArray<string>): Admission => {
+const admissionOf = (r: ReadonlyArray<string>): E.Either<IdempotencyUnavailable, Admission> => {
   const [tag, a = "", b = ""] = r;
   switch (tag) {
     case "limited":
-      return { _tag: "RateLimited", retryAfterSeconds: retryAfterSecondsOf(Number(a)) };
+      return E.right({ _tag: "RateLimited", retryAfterSeconds: retryAfterSecondsOf(Number(a)) });
     case "allowed":
-      return { _tag: "Allowed" };
+      return E.right({ _tag: "Allowed" });
     case "claimed":
-      return { _tag: "Claimed" };
+      return E.right({ _tag: "Claimed" });
     case "refused":
-      return { _tag: "Refused" };
+      return E.right({ _tag: "Refused" });
     case "mismatch":
-      return { _tag: "Mismatch", requestId: a };
+      return E.right({ _tag: "Mismatch", requestId: a });
     case "answered":
-      return { _tag: "Answered", answer: decodeAnswer(b) };
+      return E.right({ _tag: "Answered", answer: decodeAnswer(b) });
     case "queued":
-      return { _tag: "Queued", requestId: a };
+      return E.right({ _tag: "Queued", requestId: a });
     case "inflight":
-      return { _tag: "InFlight", requestId: a, leaseLeftMs: Number(b) };
+      return E.right({ _tag: "InFlight", requestId: a, leaseLeftMs: Number(b) });
     case "takeover":
-      return { _tag: "Takeover", requestId: a, command: b };
+      return E.right({ _tag: "Takeover", requestId: a, command: b });
     default:
-      throw new Error(`unexpected admission ${JSON.stringify(r)}`);
+      return E.left({ _tag: "IdempotencyUnavailable", message: `unexpected admission ${JSON.stringify(r)}` });
   }
 };
 
@@ -206,7 +225,7 @@ export const makeRedisIdempotency = (
   const k = refKeys(prefix);
   return {
     idempotency: {
-      admit: async ({ buckets, claim, leaseMs }) => {
+      admit: ({ buckets, claim, leaseMs }) => {
         const keys = buckets.map((b) => k.bucket(b.key));
         const args: Array<string | number> = [buckets.length, ...bucketArgs(buckets)];
         if (claim === null) args.push("0");
@@ -225,21 +244,26 @@ export const makeRedisIdempotency = (
             ...pairs.map(([, v]) => v),
           );
         }
-        return admissionOf(await r.hfAdmit(keys.length, ...keys, ...args));
+        return () =>
+          r.hfAdmit(keys.length, ...keys, ...args).then(admissionOf, (e: unknown) => E.left(unavailable(e)));
       },
-      markQueued: async (scope, key, requestId) => {
-        await r.hfMarkQueued(1, k.idem(scope, key), requestId);
-      },
+      markQueued: (scope, key, requestId) =>
+        attempt(async () => {
+          await r.hfMarkQueued(1, k.idem(scope, key), requestId);
+        }),
     },
     refs: {
-      requestOwner: (id) => redis.get(k.owner(id)),
-      reservationSku: (id) => redis.get(k.reservation(id)),
-      orderSku: (id) => redis.get(k.order(id)),
-      note: async (requestId, refs) => {
-        const pipe = redis.pipeline();
-        for (const [key, v] of refPairs(k, requestId, refs)) pipe.set(key, v, "EX", REFS_TTL_S);
-        await pipe.exec();
-      },
+      requestOwner: (id) => attempt(() => redis.get(k.owner(id))),
+      reservationSku: (id) => attempt(() => redis.get(k.reservation(id))),
+      orderSku: (id) => attempt(() => redis.get(k.order(id))),
+      note: (requestId, refs) =>
+        attempt(async () => {
+          const pipe = redis.pipeline();
+          for (const [key, v] of refPairs(k, requestId, refs)) pipe.set(key, v, "EX", REFS_TTL_S);
+          // exec resolves with each command's error beside its reply: a failed SET is a failed note.
+          const failed = (await pipe.exec())?.find(([e]) => e !== null);
+          if (failed !== undefined) throw failed[0];
+        }),
     },
   };
 };
@@ -262,59 +286,65 @@ export const makeMemoryIdempotency = (
   >();
   const values = new Map<string, string>();
   const k = refKeys("");
-  const note = async (requestId: string, refs: RequestRefs) => {
+  const note = (requestId: string, refs: RequestRefs) => {
     for (const [key, v] of refPairs(k, requestId, refs)) values.set(key, v);
   };
+  const now =
+    <A>(a: A): TE.TaskEither<never, A> =>
+    () =>
+      Promise.resolve(E.right(a));
   return {
     idempotency: {
-      admit: async ({ claim, leaseMs }) => {
-        if (claim === null) return { _tag: "Allowed" };
-        const id = k.idem(claim.scope, claim.key);
-        const cur = claims.get(id);
-        if (cur !== undefined) {
-          if (cur.fp !== claim.fingerprint) return { _tag: "Mismatch", requestId: cur.rid };
-          if (cur.state === "a" && cur.answer !== null) return { _tag: "Answered", answer: cur.answer };
-          if (cur.state === "q") return { _tag: "Queued", requestId: cur.rid };
-          const age = nowMs() - cur.at;
-          if (age < leaseMs) return { _tag: "InFlight", requestId: cur.rid, leaseLeftMs: leaseMs - age };
-          cur.at = nowMs();
-          return { _tag: "Takeover", requestId: cur.rid, command: cur.command };
-        }
-        if (claim.answer !== null) {
-          claims.set(id, {
-            fp: claim.fingerprint,
-            rid: "",
-            state: "a",
-            at: nowMs(),
-            command: "",
-            answer: claim.answer,
-          });
-          return { _tag: "Refused" };
-        }
-        claims.set(id, {
-          fp: claim.fingerprint,
-          rid: claim.requestId,
-          state: "c",
-          at: nowMs(),
-          command: claim.command,
-          answer: null,
-        });
-        await note(claim.requestId, claim.refs);
-        return { _tag: "Claimed" };
-      },
-      markQueued: async (scope, key, requestId) => {
+      admit: (req) => now(admitNow(req)),
+      markQueued: (scope, key, requestId) => {
         const cur = claims.get(k.idem(scope, key));
         if (cur?.rid === requestId && cur.state === "c") {
           cur.state = "q";
           cur.command = "";
         }
+        return now(undefined);
       },
     },
     refs: {
-      requestOwner: async (id) => values.get(k.owner(id)) ?? null,
-      reservationSku: async (id) => values.get(k.reservation(id)) ?? null,
-      orderSku: async (id) => values.get(k.order(id)) ?? null,
-      note,
+      requestOwner: (id) => now(values.get(k.owner(id)) ?? null),
+      reservationSku: (id) => now(values.get(k.reservation(id)) ?? null),
+      orderSku: (id) => now(values.get(k.order(id)) ?? null),
+      note: (requestId, refs) => now(note(requestId, refs)),
     },
   };
+  function admitNow({ claim, leaseMs }: AdmitRequest): Admission {
+    if (claim === null) return { _tag: "Allowed" };
+    const id = k.idem(claim.scope, claim.key);
+    const cur = claims.get(id);
+    if (cur !== undefined) {
+      if (cur.fp !== claim.fingerprint) return { _tag: "Mismatch", requestId: cur.rid };
+      if (cur.state === "a" && cur.answer !== null) return { _tag: "Answered", answer: cur.answer };
+      if (cur.state === "q") return { _tag: "Queued", requestId: cur.rid };
+      const age = nowMs() - cur.at;
+      if (age < leaseMs) return { _tag: "InFlight", requestId: cur.rid, leaseLeftMs: leaseMs - age };
+      cur.at = nowMs();
+      return { _tag: "Takeover", requestId: cur.rid, command: cur.command };
+    }
+    if (claim.answer !== null) {
+      claims.set(id, {
+        fp: claim.fingerprint,
+        rid: "",
+        state: "a",
+        at: nowMs(),
+        command: "",
+        answer: claim.answer,
+      });
+      return { _tag: "Refused" };
+    }
+    claims.set(id, {
+      fp: claim.fingerprint,
+      rid: claim.requestId,
+      state: "c",
+      at: nowMs(),
+      command: claim.command,
+      answer: null,
+    });
+    note(claim.requestId, claim.refs);
+    return { _tag: "Claimed" };
+  }
 };
