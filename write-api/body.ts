@@ -184,6 +184,9 @@ export const unrepresentable = (value: unknown, path: Array<string | number> = [
   return null;
 };
 
+/** One strict decoder for every body (a `decode` without `stream` starts fresh each call). */
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
 /**
  * Parse body bytes as a JSON value RFC 8785 can write: UTF-8, well-formed, nested at most
  * `MAX_JSON_DEPTH` deep, no lone surrogates, finite numbers.
@@ -191,7 +194,7 @@ export const unrepresentable = (value: unknown, path: Array<string | number> = [
 export const parseJsonBody = (bytes: Uint8Array): E.Either<string, unknown> => {
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    text = UTF8.decode(bytes);
   } catch {
     return E.left("the body is not valid UTF-8");
   }

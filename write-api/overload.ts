@@ -73,9 +73,10 @@ export const makeOverloadGuard = (
 ): OverloadGuard => {
   let inFlight = 0;
   let shedCount = 0;
-  let nextId = 0;
-  // Admission times of the requests in flight, oldest first (a Map keeps insertion order).
-  const started = new Map<number, number>();
+  // Admission times of the requests in flight, oldest first: an array with a moving head, where a
+  // finished request is only marked (a Map's first key would skip every deleted entry before it).
+  let started: Array<{ readonly at: number; done: boolean }> = [];
+  let head = 0;
   // Answers per 100 ms slot over the last 10 slots: the rate over the last second, O(1) per answer.
   const slots = new Array<number>(10).fill(0);
   let slotAt = Math.floor(deps.nowMs() / 100);
@@ -95,8 +96,13 @@ export const makeOverloadGuard = (
     },
     loopDelayMs: deps.loopDelayMs,
     oldestWaitMs: () => {
-      const first = started.values().next();
-      return first.done === true ? 0 : deps.nowMs() - first.value;
+      while (head < started.length && started[head]!.done) head++;
+      if (head > 1024 && head * 2 > started.length) {
+        started = started.slice(head);
+        head = 0;
+      }
+      const first = started[head];
+      return first === undefined ? 0 : deps.nowMs() - first.at;
     },
   };
   const middleware: MiddlewareHandler = async (c, next) => {
@@ -108,13 +114,17 @@ export const makeOverloadGuard = (
       return problem(c, "unavailable", `overloaded (${d.reason}); retry in ${d.retryAfterS} s`);
     }
     inFlight++;
-    const id = nextId++;
-    started.set(id, deps.nowMs());
+    const admitted = { at: deps.nowMs(), done: false };
+    started.push(admitted);
     try {
       await next();
     } finally {
       inFlight--;
-      started.delete(id);
+      admitted.done = true;
+      if (inFlight === 0) {
+        started = [];
+        head = 0;
+      }
       advance();
       slots[slotAt % slots.length]! += 1;
     }
