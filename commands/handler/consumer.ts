@@ -1,4 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
+import type * as TE from "fp-ts/lib/TaskEither.js";
+import type { OutcomeStoreError } from "../../infra/redis/outcomes.ts";
 import { type EachBatchPayload, type Kafka, type KafkaMessage, Partitioners, type Producer } from "kafkajs";
 import { nextHoldDeadline } from "../../domain/sku/index.ts";
 import { describeDecodeErrors, QueuedCommand } from "../../event-schemas/index.ts";
@@ -36,7 +38,10 @@ export interface HandlerDeps extends ChunkDeps {
   readonly groupId: string;
   readonly store: EventStore;
   /** Outcomes, and the SKU's figures after the append (for the edge's sold-out check), in one round trip. */
-  readonly publish: (replies: ReadonlyArray<Reply>, view: EdgeView | null) => Promise<void>;
+  readonly publish: (
+    replies: ReadonlyArray<Reply>,
+    view: EdgeView | null,
+  ) => TE.TaskEither<OutcomeStoreError, void>;
   readonly scheduler: ExpiryScheduler;
   readonly logger: Logger;
   readonly metrics: HandlerMetrics;

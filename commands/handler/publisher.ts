@@ -1,4 +1,7 @@
+import * as E from "fp-ts/lib/Either.js";
+import type * as TE from "fp-ts/lib/TaskEither.js";
 import type { Logger } from "../../infra/observability/logger.ts";
+import type { OutcomeStoreError } from "../../infra/redis/outcomes.ts";
 import type { EdgeView } from "../../infra/redis/edge-availability.ts";
 import type { Reply } from "./decide-chunk.ts";
 
@@ -16,7 +19,7 @@ export interface OutcomePublisher {
 }
 
 export const makeOutcomePublisher = (
-  send: (replies: ReadonlyArray<Reply>, view: EdgeView | null) => Promise<void>,
+  send: (replies: ReadonlyArray<Reply>, view: EdgeView | null) => TE.TaskEither<OutcomeStoreError, void>,
   logger: Logger,
   retryMs = 500,
 ): OutcomePublisher => {
@@ -24,14 +27,12 @@ export const makeOutcomePublisher = (
   let stopped = false;
   const attempt = async (replies: ReadonlyArray<Reply>, view: EdgeView | null): Promise<boolean> => {
     for (;;) {
-      try {
-        await send(replies, view);
-        return true;
-      } catch (e) {
-        if (stopped) return false;
-        logger.error({ err: e, outcomes: replies.length }, "outcome publish failed; retrying");
-        await new Promise((r) => setTimeout(r, retryMs));
-      }
+      // A throw is a bug in `send`; it is retried like a failure all the same, never lost.
+      const r = await send(replies, view)().catch((e: unknown): E.Either<unknown, void> => E.left(e));
+      if (E.isRight(r)) return true;
+      if (stopped) return false;
+      logger.error({ error: r.left, outcomes: replies.length }, "outcome publish failed; retrying");
+      await new Promise((res) => setTimeout(res, retryMs));
     }
   };
   return {

@@ -1,4 +1,5 @@
 import * as E from "fp-ts/lib/Either.js";
+import type * as TE from "fp-ts/lib/TaskEither.js";
 import type { Redis } from "ioredis";
 import { Outcome, OutcomeMessage } from "../../event-schemas/index.ts";
 import { luaScript } from "./availability.ts";
@@ -50,11 +51,23 @@ const OUTCOMES_PER_MESSAGE = 100;
  * codec encodes as the identity (plain `t.type`s, literals and brands), so the JSON of the value is its
  * encoding.
  */
-export const publishOutcomes = async (
+export const publishOutcomes =
+  (
+    redis: Redis,
+    prefix: string,
+    replies: ReadonlyArray<{ readonly outcome: Outcome; readonly replyTo: string | null }>,
+    view: EdgeView | null = null,
+  ): TE.TaskEither<OutcomeStoreError, void> =>
+  () =>
+    sendOutcomes(redis, prefix, replies, view).then(E.right, (e: unknown) =>
+      E.left({ _tag: "OutcomeStoreUnavailable", message: e instanceof Error ? e.message : String(e) }),
+    );
+
+const sendOutcomes = async (
   redis: Redis,
   prefix: string,
   replies: ReadonlyArray<{ readonly outcome: Outcome; readonly replyTo: string | null }>,
-  view: EdgeView | null = null,
+  view: EdgeView | null,
 ): Promise<void> => {
   if (replies.length === 0 && view === null) return;
   const byChannel = new Map<string, string[]>();
@@ -123,7 +136,7 @@ const decodeJson = <A>(
   }
 };
 
-/** Redis did not answer a read of an outcome key. */
+/** Redis did not answer a read of an outcome key, or a publication of outcomes. */
 export interface OutcomeStoreError {
   readonly _tag: "OutcomeStoreUnavailable";
   readonly message: string;
