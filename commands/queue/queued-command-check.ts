@@ -45,8 +45,27 @@ const isIdentifier = (s: unknown): boolean => {
 };
 
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-const isIsoInstant = (s: unknown): boolean =>
-  typeof s === "string" && ISO_INSTANT.test(s) && !Number.isNaN(Date.parse(s));
+const two = (s: string, at: number) => (s.charCodeAt(at) - 48) * 10 + (s.charCodeAt(at + 1) - 48);
+/**
+ * The codec's IsoInstant: the pattern, and `Date.parse` not NaN. A date that is plainly valid (month
+ * 1–12, day 1–28, time below 24:00:00) needs no `Date.parse`; anything else asks it, as the codec does.
+ */
+const isIsoInstant = (s: unknown): boolean => {
+  if (typeof s !== "string" || !ISO_INSTANT.test(s)) return false;
+  const month = two(s, 5);
+  const day = two(s, 8);
+  if (
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= 28 &&
+    two(s, 11) < 24 &&
+    two(s, 14) < 60 &&
+    two(s, 17) < 60
+  )
+    return true;
+  return !Number.isNaN(Date.parse(s));
+};
 
 const isQuantity = (n: unknown): boolean =>
   typeof n === "number" && Number.isSafeInteger(n) && n >= 1 && n <= 1_000_000;
