@@ -210,7 +210,11 @@ export const makeHandlerObservability = (deps: {
     },
 
     chunkDecided: (skuId, state, chunk) => {
-      for (const item of chunk) commands.inc({ sku: skuId, command: item.queued.command.type });
+      // Counted per command type first: one labelled `inc` per type and chunk, not one per command.
+      const byType = new Map<string, number>();
+      for (const item of chunk)
+        byType.set(item.queued.command.type, (byType.get(item.queued.command.type) ?? 0) + 1);
+      for (const [command, n] of byType) commands.inc({ sku: skuId, command }, n);
       if (state._tag !== "Listed") return;
       const available = state.stock - state.held - state.sold;
       units.set({ sku: skuId, state: "available" }, available);
