@@ -303,7 +303,10 @@ export const startCommandHandler = async (deps: HandlerDeps): Promise<RunningHan
       let following: InFlight | null = null;
       const after = stopping ? null : chunkAt(lane, current.chunk.length);
       if (after !== null && after.skuId === current.skuId && deps.parking?.isParked(after.skuId) !== true) {
-        const gate = current.written.then((r) => E.isRight(r) && lane.queue === current.queue);
+        const gate = current.written.then(
+          (r) => E.isRight(r) && lane.queue === current.queue,
+          () => false,
+        );
         const r = await launch(lane, after.skuId, after.chunk, current.entry, gate).catch(() => null);
         if (r !== null && E.isRight(r)) following = r.right;
       }
@@ -312,8 +315,10 @@ export const startCommandHandler = async (deps: HandlerDeps): Promise<RunningHan
       if (E.isLeft(r)) {
         cache.delete(current.skuId);
         await following?.written.catch(() => undefined);
-        const error = r.left as ChunkError | PreviousAppendFailed | Error;
-        if ("_tag" in error && error._tag === "WrongExpectedRevision" && conflicts < MAX_CONFLICT_RETRIES) {
+        // A Left is a tagged error; a thrown value (a bug in an adapter) is retried as it is.
+        const tagged = typeof r.left === "object" && r.left !== null && "_tag" in r.left;
+        const error = r.left as ChunkError | PreviousAppendFailed;
+        if (tagged && error._tag === "WrongExpectedRevision" && conflicts < MAX_CONFLICT_RETRIES) {
           // Another writer moved the stream (a second handler, a rebalance): fence, reload, re-decide.
           conflicts += 1;
           deps.metrics.conflicts.inc();
@@ -323,8 +328,8 @@ export const startCommandHandler = async (deps: HandlerDeps): Promise<RunningHan
           );
           continue;
         }
-        const e = !("_tag" in error)
-          ? error
+        const e = !tagged
+          ? r.left
           : error._tag === "WrongExpectedRevision"
             ? new Error(`append to SKU ${current.skuId} failed: ${JSON.stringify(error)}`)
             : new SkuFailure(current.skuId, "append", error._tag, JSON.stringify(error));
