@@ -15,7 +15,7 @@ import { decodeStored } from "../stored-text.ts";
 import { subscriptionSet, Waker } from "../subscription.ts";
 import { validateAppend } from "../validate-append.ts";
 import { APPEND_SQL, appendParams } from "./append-sql.ts";
-import { READ_ALL } from "./feed.ts";
+import { FEED_SESSION_OPTIONS, READ_ALL } from "./feed.ts";
 import { startListener } from "./listener.ts";
 import { migrate } from "./migrations.ts";
 
@@ -62,10 +62,20 @@ export const makePostgresEventStore =
       await pool.end().catch(() => undefined);
       return E.left(unavailable(e));
     }
-    return E.right(postgresStore(pool, opts));
+    // Feed reads on connections of their own, opened with the planner settings READ_ALL relies on:
+    // appends never queue behind a large page, and no other statement runs with those settings.
+    const feedPool = new pg.Pool({
+      connectionString: opts.connectionString,
+      max: 2,
+      idleTimeoutMillis: 30_000,
+      application_name: `${opts.applicationName ?? "holdfast-event-store"}-feed`,
+      options: FEED_SESSION_OPTIONS,
+    });
+    feedPool.on("error", () => undefined);
+    return E.right(postgresStore(pool, feedPool, opts));
   };
 
-const postgresStore = (pool: pg.Pool, opts: PostgresEventStoreOptions): EventStore => {
+const postgresStore = (pool: pg.Pool, feedPool: pg.Pool, opts: PostgresEventStoreOptions): EventStore => {
   const waker = new Waker();
   let listener: ReturnType<typeof startListener> | null = null;
 
@@ -102,8 +112,13 @@ const postgresStore = (pool: pg.Pool, opts: PostgresEventStoreOptions): EventSto
     attempt(async () => {
       const from = after === null ? "-1" : after.toString();
       const prefix = streamPrefix === undefined || streamPrefix === "" ? null : streamPrefix;
-      const rows = await query<Row>(READ_ALL, [from, limit, prefix]);
-      return decodeRows(rows);
+      const r = await feedPool.query<Row>({
+        name: "holdfast-read-all",
+        text: READ_ALL,
+        values: [from, limit, prefix],
+        rowMode: "array",
+      });
+      return decodeRows(r.rows);
     });
 
   const subscriptions = subscriptionSet({
@@ -188,7 +203,7 @@ const postgresStore = (pool: pg.Pool, opts: PostgresEventStoreOptions): EventSto
     close: async () => {
       await subscriptions.stopAll();
       await listener?.stop();
-      await pool.end();
+      await Promise.all([pool.end(), feedPool.end()]);
     },
   };
 };
