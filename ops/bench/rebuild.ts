@@ -3,6 +3,11 @@
  * 1,000,000) on the real servers, and print events/s. Everything is isolated: a database of its own
  * (event store + order views), a Redis namespace and Elasticsearch index prefix of its own, all removed
  * at the end. Events are real sealed SkuEvents (hash-chained) appended to the PostgreSQL event store.
+ *
+ * Two feed baselines: "feed read only (verified)" reads the stored texts and checks every event's bytes
+ * against its hash (`readAllStored`, nothing decoded), the summary's `feed` figure; "feed read + decode"
+ * is `readAll` (verified and decoded into envelopes), what a projector gets before its own work. Each
+ * line gives this process's CPU µs per event and the load average: the machine may be shared.
  */
 import { randomBytes } from "node:crypto";
 import { loadavg } from "node:os";
