@@ -40,6 +40,21 @@ export interface RecordedEvent {
   readonly storedText?: string;
 }
 
+/**
+ * An event of the feed as stored: its text's bytes verified against the hash they carry, nothing decoded
+ * yet (`decodeStoredEvent` in stored-text.ts decodes it, with every check `readAll` makes). For readers
+ * that forward or inspect the stored form and decode only what they use.
+ */
+export interface StoredEvent {
+  readonly position: GlobalPosition;
+  /** The stream the store filed the event under (the decoded envelope must name the same). */
+  readonly streamId: string;
+  /** The envelope's RFC 8785 text exactly as stored. */
+  readonly storedText: string;
+  /** The hash the text carries, which its bytes were found to hash to. */
+  readonly hash: string;
+}
+
 export interface AppendResult {
   /** Revision of the last event written. */
   readonly revision: number;

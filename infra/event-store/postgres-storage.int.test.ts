@@ -70,10 +70,17 @@ describe("postgres event store: migrations and stored bytes", () => {
     );
     const read = await store.readStream(s)();
     expect(E.isLeft(read) && read.left).toMatchObject({ _tag: "CorruptEvent", streamId: s });
-    const feed = await store.readAll(null, 100)();
-    expect(E.isLeft(feed) && feed.left._tag).toBe("CorruptEvent");
     const firstTwo = await store.readStream(s, { limit: 2 })();
     expect(E.isRight(firstTwo) && firstTwo.right.length).toBe(2);
+    const feed = await store.readAll(null, 100)();
+    expect(E.isLeft(feed) && feed.left._tag).toBe("CorruptEvent");
+    // The stored (not decoded) feed verifies every event's bytes too: the same row is refused.
+    const stored = await store.readAllStored(null, 100)();
+    expect(E.isLeft(stored) && stored.left).toMatchObject({ _tag: "CorruptEvent", streamId: s });
+    const storedTwo = await store.readAllStored(null, 2)();
+    expect(E.isRight(storedTwo) && storedTwo.right.map((e) => e.hash)).toEqual(
+      E.isRight(firstTwo) ? firstTwo.right.map((e) => e.envelope.hash) : [],
+    );
 
     await sql.query(
       `update event_store.events set data = '{not json' where stream_id = $1 and revision = 3`,
@@ -81,6 +88,8 @@ describe("postgres event store: migrations and stored bytes", () => {
     );
     const tail = await store.readStream(s, { from: 3 })();
     expect(E.isLeft(tail) && tail.left._tag).toBe("CorruptEvent");
+    const storedTail = await store.readAllStored(null, 100)();
+    expect(E.isLeft(storedTail) && storedTail.left._tag).toBe("CorruptEvent");
 
     const delivered: number[] = [];
     const sub = store.subscribe({ after: null }, async (batch) => {

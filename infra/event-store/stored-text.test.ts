@@ -1,7 +1,14 @@
 import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
 import { canonicalJson, type EventEnvelope, GENESIS_HASH, hashEvent } from "../../event-schemas/index.ts";
-import { decodeStored, encodeStored, storedTextHashes } from "./stored-text.ts";
+import { sealedEvents } from "./test-events.ts";
+import {
+  decodeStored,
+  decodeStoredEvent,
+  encodeStored,
+  storedTextHashes,
+  verifiedHashOf,
+} from "./stored-text.ts";
 
 /** An envelope whose data tries to confuse the hash-member search: nested `hash` keys and quoted text. */
 const tricky = (): EventEnvelope => {
@@ -54,5 +61,31 @@ describe("stored text", () => {
 
   it("refuses an envelope with fields beyond the 13 defined", () => {
     expect(E.isLeft(encodeStored({ ...tricky(), extra: 1 } as EventEnvelope))).toBe(true);
+  });
+
+  it("verifies a stored text's bytes without decoding: its hash when unchanged, null for any change", () => {
+    const env = tricky();
+    const text = canonicalJson(env);
+    expect(verifiedHashOf(text)).toBe(env.hash);
+    // A long data member pushes the hash far from the end; look-alike members sit near it.
+    const long = {
+      ...env,
+      data: { ...env.data, pad: "x".repeat(2000), z: { hash: "a".repeat(64), prevHash: "b".repeat(64) } },
+    } as unknown as Omit<EventEnvelope, "hash">;
+    const { hash: _, ...unsealedLong } = long as EventEnvelope;
+    const sealedLong = { ...unsealedLong, hash: hashEvent(GENESIS_HASH, unsealedLong) } as EventEnvelope;
+    expect(verifiedHashOf(canonicalJson(sealedLong))).toBe(sealedLong.hash);
+    for (const e of [env, sealedLong, ...sealedEvents("sku-v", null, 5)]) {
+      const t = canonicalJson(e);
+      // Every single-character change anywhere is caught, and decoding agrees.
+      for (let i = 0; i < t.length; i += 7) {
+        const changed = t.slice(0, i) + (t[i] === "1" ? "2" : "1") + t.slice(i + 1);
+        expect(verifiedHashOf(changed)).toBeNull();
+        expect(E.isLeft(decodeStored(changed, e.streamId, 1n))).toBe(true);
+      }
+      expect(decodeStoredEvent({ position: 3n, streamId: e.streamId, storedText: t, hash: e.hash })).toEqual(
+        E.right({ envelope: e, position: 3n, storedText: t }),
+      );
+    }
   });
 });

@@ -2,7 +2,7 @@ import { hash as oneShotHash } from "node:crypto";
 import * as E from "fp-ts/lib/Either.js";
 import { canonicalJson, decodeEnvelope, type EventEnvelope } from "../../event-schemas/index.ts";
 import { isEnvelopeShape } from "../../event-schemas/envelope-check.ts";
-import type { GlobalPosition, StoreError } from "./port.ts";
+import type { GlobalPosition, RecordedEvent, StoreError, StoredEvent } from "./port.ts";
 
 /**
  * The stored form of an event: the RFC 8785 text of the whole envelope (hash included), byte for byte.
@@ -45,6 +45,56 @@ export const storedTextHashes = (text: string, prevHash: string, hash: string): 
     text.startsWith(hash, at + HASH_MEMBER.length) &&
     oneShotHash("sha256", prevHash + text.slice(0, at) + text.slice(at + HASH_MEMBER_LENGTH), "hex") === hash
   );
+};
+
+const PREV_HASH_MEMBER = ',"prevHash":"';
+/** How far from the end the top-level hash member usually lies (only scalars follow it). */
+const TAIL_WINDOW = 512;
+
+/**
+ * Where the last `,"hash":"` of a text starts (-1 if none): `text.lastIndexOf(HASH_MEMBER)`, found by
+ * forward searches from near the end first, which V8 runs several times faster than its backward scan.
+ */
+const lastHashMemberAt = (text: string): number => {
+  if (text.length > TAIL_WINDOW) {
+    let at = text.indexOf(HASH_MEMBER, text.length - TAIL_WINDOW);
+    if (at >= 0) {
+      for (
+        let later = text.indexOf(HASH_MEMBER, at + 1);
+        later >= 0;
+        later = text.indexOf(HASH_MEMBER, at + 1)
+      )
+        at = later;
+      return at;
+    }
+  }
+  return text.lastIndexOf(HASH_MEMBER);
+};
+
+/**
+ * The hash a stored text carries if its bytes (without the hash member) hash to it after the `prevHash`
+ * it carries, else `null`: the verification of a stored event without decoding anything (no
+ * `JSON.parse`, no shape check, no re-canonicalisation). A text changed after sealing fails it.
+ *
+ * The hash member is the last `,"hash":"`, as `decodeStored` finds it. The top-level members after it
+ * are `occurredAt`, then `prevHash`, then scalars, so the first `,"prevHash":"` after it is the
+ * top-level one (for a text that is not a canonical envelope the digest simply fails).
+ */
+export const verifiedHashOf = (text: string): string | null => {
+  const at = lastHashMemberAt(text);
+  if (at < 0) return null;
+  const end = at + HASH_MEMBER_LENGTH;
+  if (text.charCodeAt(end - 1) !== 34) return null;
+  const prevAt = text.indexOf(PREV_HASH_MEMBER, end);
+  if (prevAt < 0 || text.charCodeAt(prevAt + PREV_HASH_MEMBER.length + 64) !== 34) return null;
+  const from = prevAt + PREV_HASH_MEMBER.length;
+  const hash = text.slice(at + HASH_MEMBER.length, end - 1);
+  const digest = oneShotHash(
+    "sha256",
+    text.slice(from, from + 64) + text.slice(0, at) + text.slice(end),
+    "hex",
+  );
+  return digest === hash ? hash : null;
 };
 
 /** The canonical text of a sealed envelope, or why it cannot be stored (its hash does not verify). */
@@ -99,7 +149,7 @@ export const decodeStored = (
     const why = E.isLeft(env) ? ("message" in env.left ? env.left.message : env.left._tag) : "invalid";
     return E.left(corrupt(streamId, position, `stored envelope: ${why}`));
   }
-  const at = text.lastIndexOf(HASH_MEMBER);
+  const at = lastHashMemberAt(text);
   if (
     at < 0 ||
     text.charCodeAt(at + HASH_MEMBER_LENGTH - 1) !== 34 ||
@@ -116,4 +166,12 @@ export const decodeStored = (
   if (raw.streamId !== streamId)
     return E.left(corrupt(streamId, position, `stored event names stream ${raw.streamId}`));
   return E.right(raw);
+};
+
+/** Decode a verified stored event of the feed into what `readAll` would have returned for it. */
+export const decodeStoredEvent = (e: StoredEvent): E.Either<StoreError, RecordedEvent> => {
+  const env = decodeStored(e.storedText, e.streamId, e.position);
+  return E.isLeft(env)
+    ? env
+    : E.right({ envelope: env.right, position: e.position, storedText: e.storedText });
 };

@@ -17,13 +17,10 @@ CREATE TABLE IF NOT EXISTS ${s}.reservations (
   reservation_id uuid PRIMARY KEY, sku_id text NOT NULL, user_id text NOT NULL, quantity int NOT NULL,
   status text NOT NULL, expires_at timestamptz NOT NULL, order_id uuid, created_at timestamptz NOT NULL,
   updated_at timestamptz NOT NULL, revision bigint NOT NULL);
-CREATE INDEX IF NOT EXISTS reservations_user ON ${s}.reservations (user_id, created_at DESC);
-CREATE INDEX IF NOT EXISTS reservations_overdue ON ${s}.reservations (expires_at) WHERE status = 'held';
 CREATE TABLE IF NOT EXISTS ${s}.orders (
   order_id uuid PRIMARY KEY, reservation_id uuid NOT NULL, sku_id text NOT NULL, user_id text NOT NULL,
   quantity int NOT NULL, amount_cents bigint NOT NULL, currency text NOT NULL, status text NOT NULL,
   created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL, revision bigint NOT NULL);
-CREATE INDEX IF NOT EXISTS orders_user ON ${s}.orders (user_id, created_at DESC, order_id);
 CREATE TABLE IF NOT EXISTS ${s}.sku_sales (
   sku_id text PRIMARY KEY, name text NOT NULL, price_cents bigint NOT NULL, currency text NOT NULL,
   stock bigint NOT NULL, closed boolean NOT NULL, units_sold bigint NOT NULL DEFAULT 0,
@@ -36,6 +33,17 @@ CREATE OR REPLACE VIEW ${s}.shopper_history AS
     FROM ${s}.reservations
   UNION ALL
   SELECT user_id, 'order'::text, order_id, sku_id, quantity, status, created_at, updated_at FROM ${s}.orders;
+`;
+
+/**
+ * The indexes the readers and the sweeper use (the primary keys aside, which the projection itself
+ * needs). A rebuild creates them once its generation has caught up, just before the swap: one bulk
+ * build instead of maintaining them row by row for every event of the log.
+ */
+const secondaryIndexDdl = (s: string) => `
+CREATE INDEX IF NOT EXISTS reservations_user ON ${s}.reservations (user_id, created_at DESC);
+CREATE INDEX IF NOT EXISTS reservations_overdue ON ${s}.reservations (expires_at) WHERE status = 'held';
+CREATE INDEX IF NOT EXISTS orders_user ON ${s}.orders (user_id, created_at DESC, order_id);
 `;
 
 const META_DDL = `
@@ -82,13 +90,16 @@ export const ensureLiveOrders = (pool: Pool): Promise<string> =>
     const gen = String(
       (await c.query<{ n: string }>("SELECT nextval('hf_projection.generation_seq') AS n")).rows[0]!.n,
     );
-    await c.query(generationDdl(generationSchema(gen)));
+    await c.query(generationDdl(generationSchema(gen)) + secondaryIndexDdl(generationSchema(gen)));
     await pointViews(c, gen);
     await c.query("INSERT INTO hf_projection.pointer (name, generation) VALUES ($1, $2)", [PROJECTION, gen]);
     return gen;
   });
 
-/** A new, empty generation beside the live one (for a rebuild; the live one is created first if missing). */
+/**
+ * A new, empty generation beside the live one (for a rebuild; the live one is created first if missing).
+ * Its secondary indexes come at the swap (`swapOrdersGeneration`).
+ */
 export const createOrdersGeneration = async (pool: Pool): Promise<string> => {
   await ensureLiveOrders(pool);
   return withDdlLock(pool, async (c) => {
@@ -117,6 +128,8 @@ const checkpointOf = async (c: PoolClient, gen: string): Promise<bigint> => {
  * old generation's schema is dropped after the commit.
  */
 export const swapOrdersGeneration = async (pool: Pool, gen: string): Promise<SwapResult> => {
+  // Before the pointer is locked, so the live projector is not held up while they build.
+  await pool.query(secondaryIndexDdl(generationSchema(gen)));
   const result = await withDdlLock(pool, async (c): Promise<SwapResult> => {
     const r = await c.query<{ generation: string }>(
       "SELECT generation FROM hf_projection.pointer WHERE name = $1 FOR UPDATE",

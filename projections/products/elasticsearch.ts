@@ -85,7 +85,9 @@ export const productsProjection = (
         for (const e of events) {
           const skuId = skuIdOf(e.envelope.streamId);
           if (skuId === undefined) continue;
-          bySku.set(skuId, [...(bySku.get(skuId) ?? []), e]);
+          const evs = bySku.get(skuId);
+          if (evs === undefined) bySku.set(skuId, [e]);
+          else evs.push(e);
         }
         await load(index, [...bySku.keys()]);
         const docs: ProductDocument[] = [];

@@ -1,3 +1,5 @@
+import { POSITION_SHIFT } from "./migrations.ts";
+
 /**
  * The global feed, and why it never skips an event.
  *
@@ -32,5 +34,22 @@
  * append never holds the horizon back.
  */
 
-/** $1 = after (exclusive, -1 for the start), $2 = limit, $3 = stream prefix or null. */
-export const READ_ALL = "select o_position, o_stream_id, o_data from event_store.read_all($1, $2, $3)";
+/**
+ * The feed page: $1 = after (exclusive, -1 for the start), $2 = limit, $3 = stream prefix or null.
+ *
+ * The same statement as `event_store.read_all` (migration 1), sent directly: a set-returning function
+ * with `SET` options is never inlined, so PostgreSQL copied every page into a tuplestore first, which
+ * spilled to temporary files beyond `work_mem` (a 5,000-event page is ~3.5 MB) and cost more than
+ * reading the rows. The function's pinned plan (walk the primary key in order, never a bitmap scan of
+ * everything after the cursor plus a sort) is kept by running this on connections opened with the
+ * same planner settings (`FEED_SESSION_OPTIONS`), which serve only feed and stream reads.
+ */
+export const READ_ALL = `select e.position, e.stream_id, e.data from event_store.events e
+  where e.position > $1
+    and e.position < pg_snapshot_xmin(pg_current_snapshot())::text::bigint * ${POSITION_SHIFT}
+    and ($3::text is null or starts_with(e.stream_id, $3::text))
+  order by e.position
+  limit $2`;
+
+/** Startup options of the feed's connections: the plan `event_store.read_all` pins, for `READ_ALL`. */
+export const FEED_SESSION_OPTIONS = "-c enable_bitmapscan=off -c enable_seqscan=off -c enable_sort=off";

@@ -1,2 +1,2 @@
 export { migrate, migrations } from "./migrations.ts";
-export { makePostgresEventStore, type PostgresEventStoreOptions } from "./store.ts";
+export { makePostgresEventStore, type PostgresEventStore, type PostgresEventStoreOptions } from "./store.ts";

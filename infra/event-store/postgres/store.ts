@@ -9,13 +9,14 @@ import type {
   GlobalPosition,
   ReadStreamOptions,
   RecordedEvent,
+  StoredEvent,
   StoreError,
 } from "../port.ts";
-import { decodeStored } from "../stored-text.ts";
+import { decodeStored, verifiedHashOf } from "../stored-text.ts";
 import { subscriptionSet, Waker } from "../subscription.ts";
 import { validateAppend } from "../validate-append.ts";
 import { APPEND_SQL, appendParams } from "./append-sql.ts";
-import { READ_ALL } from "./feed.ts";
+import { FEED_SESSION_OPTIONS, READ_ALL } from "./feed.ts";
 import { startListener } from "./listener.ts";
 import { migrate } from "./migrations.ts";
 
@@ -28,6 +29,19 @@ export interface PostgresEventStoreOptions {
   /** How long a subscription tolerates an unreachable database before its `done` rejects (default 60 s). */
   readonly giveUpAfterMs?: number;
   readonly applicationName?: string;
+}
+
+/** The PostgreSQL store also reads the feed in its stored form (hash-verified, not decoded). */
+export interface PostgresEventStore extends EventStore {
+  /**
+   * `readAll`'s page as stored: each event's bytes verified against its hash, nothing decoded. A text
+   * that fails is a `CorruptEvent`, as in `readAll`; `decodeStoredEvent` gives what `readAll` gives.
+   */
+  readAllStored(
+    after: GlobalPosition | null,
+    limit: number,
+    streamPrefix?: string,
+  ): TE.TaskEither<StoreError, ReadonlyArray<StoredEvent>>;
 }
 
 const unavailable = (e: unknown): StoreError => ({
@@ -46,7 +60,7 @@ const MAX_REVISION = "9223372036854775807";
  * transaction's id and published only below the snapshot xmin (see `feed.ts` for the proof).
  */
 export const makePostgresEventStore =
-  (opts: PostgresEventStoreOptions): TE.TaskEither<StoreError, EventStore> =>
+  (opts: PostgresEventStoreOptions): TE.TaskEither<StoreError, PostgresEventStore> =>
   async () => {
     const pool = new pg.Pool({
       connectionString: opts.connectionString,
@@ -62,10 +76,24 @@ export const makePostgresEventStore =
       await pool.end().catch(() => undefined);
       return E.left(unavailable(e));
     }
-    return E.right(postgresStore(pool, opts));
+    // Feed reads on connections of their own, opened with the planner settings READ_ALL relies on:
+    // appends never queue behind a large page, and no other statement runs with those settings.
+    const feedPool = new pg.Pool({
+      connectionString: opts.connectionString,
+      max: 2,
+      idleTimeoutMillis: 30_000,
+      application_name: `${opts.applicationName ?? "holdfast-event-store"}-feed`,
+      options: FEED_SESSION_OPTIONS,
+    });
+    feedPool.on("error", () => undefined);
+    return E.right(postgresStore(pool, feedPool, opts));
   };
 
-const postgresStore = (pool: pg.Pool, opts: PostgresEventStoreOptions): EventStore => {
+const postgresStore = (
+  pool: pg.Pool,
+  feedPool: pg.Pool,
+  opts: PostgresEventStoreOptions,
+): PostgresEventStore => {
   const waker = new Waker();
   let listener: ReturnType<typeof startListener> | null = null;
 
@@ -98,12 +126,39 @@ const postgresStore = (pool: pg.Pool, opts: PostgresEventStoreOptions): EventSto
     return rows[0] === undefined ? null : Number(rows[0][0]);
   };
 
+  const feedPage = async (after: GlobalPosition | null, limit: number, streamPrefix?: string) => {
+    const from = after === null ? "-1" : after.toString();
+    const prefix = streamPrefix === undefined || streamPrefix === "" ? null : streamPrefix;
+    const r = await feedPool.query<Row>({
+      name: "holdfast-read-all",
+      text: READ_ALL,
+      values: [from, limit, prefix],
+      rowMode: "array",
+    });
+    return r.rows;
+  };
+
   const readAll = (after: GlobalPosition | null, limit: number, streamPrefix?: string) =>
-    attempt(async () => {
-      const from = after === null ? "-1" : after.toString();
-      const prefix = streamPrefix === undefined || streamPrefix === "" ? null : streamPrefix;
-      const rows = await query<Row>(READ_ALL, [from, limit, prefix]);
-      return decodeRows(rows);
+    attempt(async () => decodeRows(await feedPage(after, limit, streamPrefix)));
+
+  const readAllStored = (after: GlobalPosition | null, limit: number, streamPrefix?: string) =>
+    attempt(async (): Promise<E.Either<StoreError, ReadonlyArray<StoredEvent>>> => {
+      const rows = await feedPage(after, limit, streamPrefix);
+      const out: StoredEvent[] = new Array(rows.length);
+      for (let i = 0; i < rows.length; i++) {
+        const [pos, streamId, storedText] = rows[i]!;
+        const position = BigInt(pos);
+        const hash = verifiedHashOf(storedText);
+        if (hash === null) {
+          // Not verified: decoding says why (it finds the same hash member, so it fails too).
+          const why = decodeStored(storedText, streamId, position);
+          return E.isLeft(why)
+            ? why
+            : E.left({ _tag: "CorruptEvent", streamId, position, message: "stored bytes do not hash" });
+        }
+        out[i] = { position, streamId, storedText, hash };
+      }
+      return E.right(out);
     });
 
   const subscriptions = subscriptionSet({
@@ -163,6 +218,7 @@ const postgresStore = (pool: pg.Pool, opts: PostgresEventStoreOptions): EventSto
       }),
 
     readAll,
+    readAllStored,
 
     subscribe: (subOpts, onBatch) => {
       listener ??= startListener(opts.connectionString, waker);
@@ -188,7 +244,7 @@ const postgresStore = (pool: pg.Pool, opts: PostgresEventStoreOptions): EventSto
     close: async () => {
       await subscriptions.stopAll();
       await listener?.stop();
-      await pool.end();
+      await Promise.all([pool.end(), feedPool.end()]);
     },
   };
 };
