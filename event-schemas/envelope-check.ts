@@ -2,7 +2,7 @@ import type { EventEnvelope } from "./envelope.ts";
 
 // Character loops rather than the codecs' regular expressions: on this path a 64-character class
 // regex cost microseconds per event, the loops a small fraction of that.
-const isHexAt = (s: string, from: number, to: number): boolean => {
+export const isHexAt = (s: string, from: number, to: number): boolean => {
   for (let i = from; i < to; i++) {
     const c = s.charCodeAt(i);
     if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
@@ -11,7 +11,7 @@ const isHexAt = (s: string, from: number, to: number): boolean => {
 };
 const isSha256Hex = (s: string): boolean => s.length === 64 && isHexAt(s, 0, 64);
 /** `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$` */
-const isUuid = (s: string): boolean =>
+export const isUuid = (s: string): boolean =>
   s.length === 36 &&
   s.charCodeAt(8) === 45 &&
   s.charCodeAt(13) === 45 &&
@@ -29,7 +29,7 @@ const two = (s: string, at: number) => (s.charCodeAt(at) - 48) * 10 + (s.charCod
  * The codec's IsoInstant: the pattern, and `Date.parse` not NaN. A date that is plainly valid (month
  * 1–12, day 1–28, time below 24:00:00) needs no `Date.parse`; anything else asks it, as the codec does.
  */
-const isIsoInstant = (s: string): boolean => {
+export const isIsoInstant = (s: string): boolean => {
   if (!ISO_INSTANT.test(s)) return false;
   const month = two(s, 5);
   const day = two(s, 8);

@@ -1,11 +1,7 @@
 import * as E from "fp-ts/lib/Either.js";
-import {
-  type ChainTip,
-  type DecodedEvent,
-  decodeEvent,
-  type EventEnvelope,
-} from "../../event-schemas/index.ts";
+import type { ChainTip, DecodedEvent, decodeEvent, EventEnvelope } from "../../event-schemas/index.ts";
 import { chainWalker } from "./chain-walk.ts";
+import { decodeChecked } from "./decode-checked.ts";
 import { DecisionReplay } from "./decision-replay.ts";
 import { FairnessCheck } from "./fairness.ts";
 import { Ledger } from "./ledger.ts";
@@ -32,7 +28,8 @@ export interface StreamVerifierOptions {
   readonly replay?: boolean;
   /**
    * The events come through the event store port, which verified each one's stored bytes against its
-   * hash (see chain-walk.ts): skip hashing them again. Default false (events from anywhere else).
+   * hash (see chain-walk.ts) and checked its envelope's shape: skip both. Default false (events from
+   * anywhere else).
    */
   readonly storeVerifiedHashes?: boolean;
 }
@@ -50,7 +47,8 @@ export interface StreamVerifierOptions {
  */
 export const streamVerifier = (streamId: string, opts: StreamVerifierOptions = {}) => {
   const max = opts.maxViolations ?? 100;
-  const chain = chainWalker(streamId, null, { storeVerifiedHashes: opts.storeVerifiedHashes === true });
+  const storeChecked = opts.storeVerifiedHashes === true;
+  const chain = chainWalker(streamId, null, { storeVerifiedHashes: storeChecked });
   const ledger = new Ledger();
   const fairness = new FairnessCheck();
   const replay = opts.replay === false ? null : new DecisionReplay();
@@ -95,7 +93,7 @@ export const streamVerifier = (streamId: string, opts: StreamVerifierOptions = {
   };
 
   const semantic = (env: EventEnvelope) => {
-    const d = decodeEvent(env);
+    const d = decodeChecked(env, storeChecked);
     if (E.isLeft(d)) {
       report([
         { revision: env.revision, rule: "decode/invalid-event", message: describeDecodeError(d.left) },
