@@ -30,8 +30,6 @@ export class FairnessCheck {
 
   observe(env: EventEnvelope, event: SkuEvent, before: Before): Issue[] {
     const issues: Issue[] = [];
-    const fail = (message: string) =>
-      issues.push({ revision: env.revision, rule: "fairness/first-come-first-served", message });
     switch (event.type) {
       case "ReservationCancelled":
       case "ReservationExpired":
@@ -44,7 +42,9 @@ export class FairnessCheck {
         if (d.reason !== "sold-out" && d.reason !== "insufficient-stock") break;
         const need = d.allowPartial ? 1 : d.quantityRequested;
         if (before.available >= need)
-          fail(
+          unfair(
+            issues,
+            env.revision,
             `request ${d.reservationId} was refused (${d.reason}) while ${before.available} units were available and it needed ${need}`,
           );
         this.remember({
@@ -59,13 +59,17 @@ export class FairnessCheck {
         const d = event.data;
         const u = this.unserved;
         if (u !== null && d.quantity >= u.need && env.queuePosition > u.queuePosition)
-          fail(
+          unfair(
+            issues,
+            env.revision,
             `hold ${d.reservationId} (queue position ${env.queuePosition}) got ${d.quantity} units, but the earlier request ${u.reservationId} (revision ${u.revision}, queue position ${u.queuePosition}) was left without stock needing ${u.need}, and no units were returned in between`,
           );
         const short = d.allowPartial && d.quantity < d.quantityRequested && d.quantity < before.limitLeft;
         if (short) {
           if (d.quantity < before.available)
-            fail(
+            unfair(
+              issues,
+              env.revision,
               `hold ${d.reservationId} got ${d.quantity} of ${d.quantityRequested} while ${before.available} units were available`,
             );
           this.remember({
@@ -87,3 +91,8 @@ export class FairnessCheck {
     if (this.unserved === null || u.need < this.unserved.need) this.unserved = u;
   }
 }
+
+// Module-level rather than a closure per event (see ledger.ts's `inconsistent`).
+const unfair = (issues: Issue[], revision: number, message: string): void => {
+  issues.push({ revision, rule: "fairness/first-come-first-served", message });
+};
