@@ -1,21 +1,23 @@
-import * as crypto from "node:crypto";
-import { type EventEnvelope, hashEvent } from "../../event-schemas/index.ts";
+import { type EventEnvelope, hashEvent, withHashMember } from "../../event-schemas/index.ts";
+import { storedTextHashes } from "../../infra/event-store/stored-text.ts";
 
 /**
  * Does `envelope.hash` equal `hashEvent(envelope.prevHash, envelope)`? The same answer as the reference,
- * faster on the common case.
+ * faster on the common case, and with no hash recipe of its own: the fast path rebuilds the envelope's
+ * stored text and asks the store's check of stored bytes (`storedTextHashes`); the slow path is
+ * `hashEvent`.
  *
  * Why it is safe: envelopes read from a store are parsed from their RFC 8785 text, so their keys are
  * already in canonical order at every level, and then `JSON.stringify` writes exactly the JCS bytes
  * (same number and string serialisation, no whitespace). The fast path checks that order first; when
- * it does not hold, or when the fast hash does not match, the reference `hashEvent` decides, so a
- * mismatch is only ever reported by the reference implementation.
+ * it does not hold, or when the fast check fails, the reference `hashEvent` decides, so a mismatch is
+ * only ever reported by the reference implementation.
  */
 export const hashMatches = (envelope: EventEnvelope): boolean => {
   const { hash, ...rest } = envelope;
   if (keysSorted(rest)) {
-    const fast = sha256Hex(envelope.prevHash + JSON.stringify(rest));
-    if (fast === hash) return true;
+    const text = withHashMember(JSON.stringify(rest), hash);
+    if (text !== null && storedTextHashes(text, envelope.prevHash, hash)) return true;
   }
   try {
     return hashEvent(envelope.prevHash, envelope) === hash;
@@ -32,13 +34,6 @@ export const recomputedHash = (envelope: EventEnvelope): string => {
     return `(no canonical form: ${(e as Error).message})`;
   }
 };
-
-// `crypto.hash` (Node >= 20.12) avoids a Hash object per call; older 20.x falls back to createHash.
-const oneShot = (crypto as { hash?: (a: string, d: string, enc: "hex") => string }).hash;
-const sha256Hex =
-  oneShot === undefined
-    ? (s: string) => crypto.createHash("sha256").update(s).digest("hex")
-    : (s: string) => oneShot("sha256", s, "hex");
 
 /** Every object's own keys are in strictly increasing UTF-16 order (the JCS order), at every depth. */
 export const keysSorted = (v: unknown): boolean => {
