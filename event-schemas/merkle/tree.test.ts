@@ -1,7 +1,7 @@
 import * as E from "fp-ts/lib/Either.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type Digest, EMPTY_ROOT, hashChildren, hashLeaf, splitPoint } from "./hash.ts";
+import { type Digest, EMPTY_ROOT, eventLeafHash, hashChildren, hashLeaf, splitPoint } from "./hash.ts";
 import { CompactRange } from "./compact-range.ts";
 import { MerkleTree } from "./tree.ts";
 import { verifyConsistency, verifyInclusion } from "./verify.ts";
@@ -93,6 +93,20 @@ describe("MerkleTree", () => {
         },
       ),
       { numRuns: 200 },
+    );
+  });
+
+  it("a tree over event hashes has the RFC's root over their leaf hashes (and odd hex takes the general path)", () => {
+    fc.assert(
+      fc.property(sizes, fc.nat(), (n, seed) => {
+        const hexes = leavesOf(n, seed).map((d) => d.toString("hex"));
+        hexes[seed % n] =
+          seed % 3 === 0 ? hexes[seed % n]!.toUpperCase() : `${hexes[seed % n]!.slice(0, 63)}z`;
+        const tree = MerkleTree.fromEventHashes(hexes);
+        expect(tree.root().equals(mth(hexes.map(eventLeafHash)))).toBe(true);
+        expect(tree.leafHash(seed % n).equals(eventLeafHash(hexes[seed % n]!))).toBe(true);
+      }),
+      { numRuns: 60 },
     );
   });
 

@@ -1,22 +1,41 @@
+import { hash as digest } from "node:crypto";
 import { type Digest, EMPTY_ROOT, eventLeafHash, HASH_SIZE, hashChildren, splitPoint } from "./hash.ts";
 
 /** One level of the tree: its complete nodes, left to right, 32 bytes each, in one growable buffer. */
 class Level {
   buf = Buffer.alloc(HASH_SIZE * 64);
   count = 0;
-  push(d: Uint8Array): void {
+  private room(): void {
     if ((this.count + 1) * HASH_SIZE > this.buf.length) {
       const bigger = Buffer.alloc(this.buf.length * 2);
       this.buf.copy(bigger, 0, 0, this.count * HASH_SIZE);
       this.buf = bigger;
     }
+  }
+  push(d: Uint8Array): void {
+    this.room();
     this.buf.set(d, this.count * HASH_SIZE);
+    this.count += 1;
+  }
+  /**
+   * Push SHA-256(input). The digest comes back as a "binary" (latin1) string and is written straight into the
+   * level: a Buffer result per hash cost about as much as the hash itself (tree building is two
+   * hashes per leaf).
+   */
+  pushHashOf(input: Uint8Array): void {
+    this.room();
+    this.buf.write(digest("sha256", input, "binary"), this.count * HASH_SIZE, HASH_SIZE, "binary");
     this.count += 1;
   }
   at(i: number): Digest {
     return this.buf.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE);
   }
 }
+
+// Scratch inputs for the tree's own hashing (synchronous, so one of each is enough).
+const leafScratch = Buffer.alloc(1 + HASH_SIZE); // 0x00 ‖ event hash
+const nodeScratch = Buffer.alloc(1 + 2 * HASH_SIZE);
+nodeScratch[0] = 0x01;
 
 /**
  * An append-only RFC 9162 Merkle tree that keeps every complete subtree (about 2n hashes, 64 MB for a
@@ -45,7 +64,7 @@ export class MerkleTree {
   /** A tree over events' chain hashes (hex), in revision order. */
   static fromEventHashes(hashes: Iterable<string>): MerkleTree {
     const t = new MerkleTree();
-    for (const h of hashes) t.append(eventLeafHash(h));
+    for (const h of hashes) t.appendEventHash(h);
     return t;
   }
 
@@ -57,18 +76,29 @@ export class MerkleTree {
   append(leafHash: Uint8Array): void {
     if (leafHash.length !== HASH_SIZE) throw new Error(`a leaf hash has ${HASH_SIZE} bytes`);
     this.levels[0]!.push(leafHash);
-    // Close every subtree the new leaf completes: while a level has an even count, its last two nodes
-    // are siblings whose parent is now complete.
-    for (let l = 0; this.levels[l]!.count % 2 === 0; l++) {
-      const lv = this.levels[l]!;
-      const parent = hashChildren(lv.at(lv.count - 2), lv.at(lv.count - 1));
-      if (this.levels.length === l + 1) this.levels.push(new Level());
-      this.levels[l + 1]!.push(parent);
-    }
+    this.closeSubtrees();
   }
 
+  /** Add the next event by its chain hash (hex): the leaf is `SHA-256(0x00 ‖ the hash's 32 bytes)`. */
   appendEventHash(hex: string): void {
-    this.append(eventLeafHash(hex));
+    if (hex.length === 2 * HASH_SIZE && leafScratch.write(hex, 1, HASH_SIZE, "hex") === HASH_SIZE) {
+      this.levels[0]!.pushHashOf(leafScratch);
+      this.closeSubtrees();
+    } else this.append(eventLeafHash(hex)); // not 64 hex digits: whatever the general path makes of it
+  }
+
+  /**
+   * Close every subtree the new leaf completes: while a level has an even count, its last two nodes
+   * are siblings whose parent, `SHA-256(0x01 ‖ left ‖ right)`, is now complete. The siblings are
+   * adjacent in their level's buffer, so they are copied behind the prefix in one go.
+   */
+  private closeSubtrees(): void {
+    for (let l = 0; this.levels[l]!.count % 2 === 0; l++) {
+      const lv = this.levels[l]!;
+      lv.buf.copy(nodeScratch, 1, (lv.count - 2) * HASH_SIZE, lv.count * HASH_SIZE);
+      if (this.levels.length === l + 1) this.levels.push(new Level());
+      this.levels[l + 1]!.pushHashOf(nodeScratch);
+    }
   }
 
   leafHash(index: number): Digest {
