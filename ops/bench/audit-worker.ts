@@ -4,14 +4,20 @@ import { decodeStored } from "../../infra/event-store/stored-text.ts";
 import { streamVerifier } from "../audit/verify-stream.ts";
 
 /**
- * One worker of `bench:audit`'s 2-core figure: verifies its own copy of a stream's stored texts (parse,
- * hash of the stored bytes, every check) each time it is told to, and reports its CPU time.
+ * One worker of `bench:audit`'s 2-core figures: verifies its own copy of a stream's stored texts (parse,
+ * hash of the stored bytes, every check, decision replay if asked) each time it is told to, and reports
+ * its CPU time.
  */
-const data = workerData as { readonly texts: ReadonlyArray<string>; readonly streamId: string };
+const data = workerData as {
+  readonly texts: ReadonlyArray<string>;
+  readonly streamId: string;
+  /** Decision replay too (false: every other check). */
+  readonly replay: boolean;
+};
 const port = parentPort!;
 port.on("message", () => {
   const c = process.cpuUsage();
-  const v = streamVerifier(data.streamId, { storeVerifiedHashes: true });
+  const v = streamVerifier(data.streamId, { storeVerifiedHashes: true, replay: data.replay });
   let bad = 0;
   for (let i = 0; i < data.texts.length; i++) {
     const env = decodeStored(data.texts[i]!, data.streamId, BigInt(i));
