@@ -1,4 +1,5 @@
 export * from "./canonical-json.ts";
+export * from "./chain-hash.ts";
 export * from "./decode-errors.ts";
 export * from "./envelope.ts";
 export * from "./hash-chain.ts";

@@ -1,11 +1,10 @@
-import { type EventEnvelope, hashEvent, withHashMember } from "../../event-schemas/index.ts";
-import { storedTextHashes } from "../../infra/event-store/stored-text.ts";
+import { chainHash, type EventEnvelope, hashEvent } from "../../event-schemas/index.ts";
 
 /**
  * Does `envelope.hash` equal `hashEvent(envelope.prevHash, envelope)`? The same answer as the reference,
- * faster on the common case, and with no hash recipe of its own: the fast path rebuilds the envelope's
- * stored text and asks the store's check of stored bytes (`storedTextHashes`); the slow path is
- * `hashEvent`.
+ * faster on the common case, and with no hash recipe of its own: both paths hash with the chain's
+ * `chainHash` (event-schemas/chain-hash.ts), the fast one over `JSON.stringify`, the slow one (the
+ * reference `hashEvent`) over the canonicaliser's text.
  *
  * Why it is safe: envelopes read from a store are parsed from their RFC 8785 text, so their keys are
  * already in canonical order at every level, and then `JSON.stringify` writes exactly the JCS bytes
@@ -16,8 +15,7 @@ import { storedTextHashes } from "../../infra/event-store/stored-text.ts";
 export const hashMatches = (envelope: EventEnvelope): boolean => {
   const { hash, ...rest } = envelope;
   if (keysSorted(rest)) {
-    const text = withHashMember(JSON.stringify(rest), hash);
-    if (text !== null && storedTextHashes(text, envelope.prevHash, hash)) return true;
+    if (chainHash(envelope.prevHash, JSON.stringify(rest)) === hash) return true;
   }
   try {
     return hashEvent(envelope.prevHash, envelope) === hash;
