@@ -105,9 +105,8 @@ const commandOf = (
         revision: d.envelope.revision,
         message: `events of request ${first.requestId} carry different times (${first.occurredAt}, ${d.envelope.occurredAt})`,
       });
-  const body = reconstructCommand(group);
-  if (E.isLeft(body)) return E.left({ revision: first.revision, message: body.left });
-  return E.right({ ...body.right, requestId: first.requestId, now: first.occurredAt } as SkuCommand);
+  const command = reconstructCommand(group, first.requestId, first.occurredAt);
+  return E.isLeft(command) ? E.left({ revision: first.revision, message: command.left }) : command;
 };
 
 /** The revision of the first recorded event the decision does not reproduce, or null when all match. */
