@@ -60,7 +60,9 @@ export const streamVerifier = (streamId: string, opts: StreamVerifierOptions = {
   let group: DecodedEvent[] = [];
   /** Complete groups waiting for decision replay (replayed in batches, see decision-replay.ts). */
   let pending: DecodedEvent[][] = [];
-  let groupKey = "";
+  /** The current group's command: its queue position and requestId (null before the first event). */
+  let groupPosition = -1;
+  let groupRequest: string | null = null;
   let lastQueuePosition = -1;
 
   const report = (issues: ReadonlyArray<Issue>) => {
@@ -101,8 +103,7 @@ export const streamVerifier = (streamId: string, opts: StreamVerifierOptions = {
       stop(env.revision);
       return;
     }
-    const key = `${env.queuePosition}\u0000${env.requestId}`;
-    if (key !== groupKey) {
+    if (env.queuePosition !== groupPosition || env.requestId !== groupRequest) {
       flush();
       if (env.queuePosition <= lastQueuePosition)
         report([
@@ -112,7 +113,8 @@ export const streamVerifier = (streamId: string, opts: StreamVerifierOptions = {
             message: `request ${env.requestId} has queue position ${env.queuePosition}, not after ${lastQueuePosition}: commands are recorded out of arrival order (or one was recorded twice)`,
           },
         ]);
-      groupKey = key;
+      groupPosition = env.queuePosition;
+      groupRequest = env.requestId;
       lastQueuePosition = Math.max(lastQueuePosition, env.queuePosition);
     }
     group.push(d.right);
