@@ -70,13 +70,15 @@ const REASONS = {
 };
 const reason: Check = (s) => typeof s === "string" && Object.hasOwn(REASONS, s);
 
-const shape =
-  (fields: Readonly<Record<string, Check>>): Check =>
-  (u) => {
+const shape = (fields: Readonly<Record<string, Check>>): Check => {
+  const keys = Object.keys(fields);
+  const checks = keys.map((k) => fields[k]!);
+  return (u) => {
     if (!isRecord(u)) return false;
-    for (const k in fields) if (!fields[k]!(u[k])) return false;
+    for (let i = 0; i < keys.length; i++) if (!checks[i]!(u[keys[i]!])) return false;
     return true;
   };
+};
 
 const dataChecks: { readonly [K in SkuEventType]: Check } = {
   SkuListed: shape({
