@@ -1,10 +1,11 @@
 import * as E from "fp-ts/lib/Either.js";
 import type { Context } from "hono";
 import { type Outcome, QueuedCommand } from "../event-schemas/index.ts";
-import { problem } from "../infra/http/problem.ts";
+import type { QueueError, QueuePosition } from "../infra/command-queue/port.ts";
+import { problem, problemFor } from "../infra/http/problem.ts";
 import type { BucketCheck } from "../infra/redis/rate-limit.ts";
 import type { Admission, RecordedAnswer } from "../infra/redis/idempotency.ts";
-import type { EnqueueError, WriteApiDeps } from "./deps.ts";
+import type { WriteApiDeps } from "./deps.ts";
 import { ipOf } from "./request.ts";
 import { respondPending, respondWithOutcome } from "./respond.ts";
 
@@ -85,12 +86,12 @@ export const admitWithin = async (
 export const enqueueWithin = (
   deps: WriteApiDeps,
   cmd: QueuedCommand,
-): Promise<E.Either<EnqueueError, { partition: number; offset: string }>> =>
+): Promise<E.Either<QueueError, QueuePosition>> =>
   within(
     deps
       .enqueue(cmd)()
       .catch(
-        (e: unknown): E.Either<EnqueueError, never> =>
+        (e: unknown): E.Either<QueueError, never> =>
           E.left({ _tag: "QueueUnavailable", message: e instanceof Error ? e.message : String(e) }),
       ),
     boundMsFor(deps.waitBudgetMs),
@@ -102,9 +103,8 @@ export const enqueueWithin = (
   );
 
 /** The answer to an enqueue that failed: 404 for a SKU with no partition, else 503 (retry, same key). */
-export const enqueueFailed = (c: Context, deps: WriteApiDeps, error: EnqueueError): Response => {
-  if (error._tag === "UnknownSkuPartition")
-    return problem(c, "unknown-sku", `no SKU ${error.skuId} is listed`);
+export const enqueueFailed = (c: Context, deps: WriteApiDeps, error: QueueError): Response => {
+  if (error._tag === "UnknownSkuPartition") return problemFor(c, error, `no SKU ${error.skuId} is listed`);
   deps.logger.error({ error }, "enqueue failed");
   return unavailable(c, "the command queue did not accept the request; retry with the same Idempotency-Key");
 };

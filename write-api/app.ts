@@ -2,7 +2,7 @@ import * as E from "fp-ts/lib/Either.js";
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { Identifier, type SkuCommandBody, Uuid } from "../event-schemas/index.ts";
 import { type AuthEnv, authenticate } from "../infra/http/auth.ts";
-import { problem } from "../infra/http/problem.ts";
+import { problem, problemFor } from "../infra/http/problem.ts";
 import { AddStockBody, ListSkuBody, PlaceOrderBody, ReserveBody } from "./bodies.ts";
 import type { WriteApiDeps } from "./deps.ts";
 import { idempotencyKeyOf, readJson, readNoBody } from "./request.ts";
@@ -77,7 +77,7 @@ export const makeWriteApi = (deps: WriteApiDeps): Hono<AuthEnv> => {
   const listedSku = async (c: Context): Promise<E.Either<Response, string>> => {
     const skuId = skuParam(c);
     const listed = skuId === null ? E.right(false) : await deps.skuListed(skuId);
-    if (E.isLeft(listed)) return E.left(problem(c, "unavailable", "the SKU registry did not answer; retry"));
+    if (E.isLeft(listed)) return E.left(problemFor(c, listed.left, "the SKU registry did not answer; retry"));
     if (skuId === null || !listed.right)
       return E.left(problem(c, "unknown-sku", `no SKU ${c.req.param("skuId")} is listed`));
     return E.right(skuId);
@@ -200,7 +200,7 @@ export const makeWriteApi = (deps: WriteApiDeps): Hono<AuthEnv> => {
     if (owner !== principal.userId && !principal.admin)
       return problem(c, "not-found", `no request ${requestId}`);
     const o = await deps.outcomes.read(requestId);
-    if (E.isLeft(o)) return problem(c, "unavailable", "the outcome store did not answer; retry");
+    if (E.isLeft(o)) return problemFor(c, o.left, "the outcome store did not answer; retry");
     return o.right === null ? c.json({ requestId, status: "pending" }, 200) : respondWithOutcome(c, o.right);
   });
 

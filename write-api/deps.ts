@@ -1,7 +1,7 @@
 import type * as E from "fp-ts/lib/Either.js";
-import type * as TE from "fp-ts/lib/TaskEither.js";
 import type { MiddlewareHandler } from "hono";
-import type { Outcome, QueuedCommand } from "../event-schemas/index.ts";
+import type { Outcome } from "../event-schemas/index.ts";
+import type { CommandQueue } from "../infra/command-queue/port.ts";
 import type { RateLimits } from "../infra/config/config.ts";
 import type { Principal } from "../infra/http/auth.ts";
 import type { EdgeAvailability } from "../infra/redis/edge-availability.ts";
@@ -13,14 +13,11 @@ import type { RateLimiter } from "../infra/redis/rate-limit.ts";
 /**
  * Everything the write API needs, as ports. The composition root (`ops/serve/write-api-role.ts`) wires
  * the Kafka command queue, the Redis stores and the partition registry in; unit tests wire in-memory
- * fakes. `enqueue` has the shape of `commands/queue/port.ts`'s `CommandQueue.enqueue` (restated here
- * because write-api/ does not import commands/).
+ * fakes. `enqueue` is the command queue's port (`infra/command-queue/port.ts`).
  */
 export interface WriteApiDeps {
   readonly verify: (token: string) => Promise<Principal | null>;
-  readonly enqueue: (
-    command: QueuedCommand,
-  ) => TE.TaskEither<EnqueueError, { partition: number; offset: string }>;
+  readonly enqueue: CommandQueue["enqueue"];
   /** Whether the SKU was ever listed (it has a partition); Left when the registry did not answer. */
   readonly skuListed: (skuId: string) => Promise<E.Either<{ readonly _tag: "RegistryUnavailable" }, boolean>>;
   /** The SKU's figures for the sold-out edge check (see `sold-out.ts` and `edge-availability.ts`). */
@@ -56,7 +53,3 @@ export interface WriteApiDeps {
   /** Counts a reservation refused at the edge (`holdfast_reservations_total`). */
   readonly edgeRefusal?: (reason: "sold-out") => void;
 }
-
-export type EnqueueError =
-  | { readonly _tag: "UnknownSkuPartition"; readonly skuId: string }
-  | { readonly _tag: "QueueUnavailable"; readonly message: string };

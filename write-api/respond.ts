@@ -1,21 +1,7 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { Outcome, RefusalReason } from "../event-schemas/index.ts";
-import { type ProblemType, problem } from "../infra/http/problem.ts";
-
-const problemOf: Record<RefusalReason, ProblemType> = {
-  "unknown-sku": "unknown-sku",
-  "sku-exists": "sku-exists",
-  "sold-out": "sold-out",
-  "insufficient-stock": "insufficient-stock",
-  "limit-exceeded": "limit-exceeded",
-  "sale-not-open": "sale-not-open",
-  "sale-closed": "sale-closed",
-  "hold-not-active": "hold-not-active",
-  "not-found": "not-found",
-  forbidden: "forbidden",
-  "payment-already-settled": "hold-not-active",
-};
+import type { Outcome } from "../event-schemas/index.ts";
+import { problem, problemOfRefusal } from "../infra/http/problem.ts";
 
 /** The status and body API.md gives an accepted outcome. */
 export const acceptedBody = (
@@ -54,7 +40,7 @@ export const acceptedBody = (
   }
 };
 
-/** Answer with an outcome: its 2xx body, or its problem (the one place refusals become HTTP). */
+/** Answer with an outcome: its 2xx body, or its problem (`problemOfRefusal`). */
 export const respondWithOutcome = (c: Context, o: Outcome): Response => {
   switch (o.status) {
     case "accepted": {
@@ -62,7 +48,10 @@ export const respondWithOutcome = (c: Context, o: Outcome): Response => {
       return c.json(body, status);
     }
     case "refused":
-      return problem(c, problemOf[o.reason], o.detail, { requestId: o.requestId, revision: o.revision });
+      return problem(c, problemOfRefusal[o.reason], o.detail, {
+        requestId: o.requestId,
+        revision: o.revision,
+      });
     default:
       return absurd(o);
   }

@@ -1,7 +1,8 @@
 import * as E from "fp-ts/lib/Either.js";
 import type { Context } from "hono";
 import { QueuedCommand, type SkuCommandBody } from "../event-schemas/index.ts";
-import { problem } from "../infra/http/problem.ts";
+import { queuedCommand } from "../infra/command-queue/queued-command.ts";
+import { problemFor } from "../infra/http/problem.ts";
 import { requestTraceparent } from "../infra/observability/http.ts";
 import type { RequestRefs } from "../infra/redis/idempotency.ts";
 import {
@@ -43,16 +44,13 @@ export interface Submission {
  * reached the queue (admission.ts, infra/redis/idempotency.ts).
  */
 export const submit = async (c: Context, deps: WriteApiDeps, s: Submission): Promise<Response> => {
-  const queued: QueuedCommand = {
-    requestId: s.requestId as QueuedCommand["requestId"],
-    skuId: s.skuId as QueuedCommand["skuId"],
-    issuedAt: deps.now().toISOString() as QueuedCommand["issuedAt"],
+  const queued = queuedCommand(s.skuId, s.command, {
+    requestId: s.requestId,
     // The request's W3C trace context: it rides in the command's Kafka headers and every event's envelope.
     correlationId: requestTraceparent(c) ?? s.requestId,
-    causationId: s.requestId,
     replyTo: deps.outcomes.replyTo,
-    command: s.command,
-  };
+    now: deps.now(),
+  });
   const refused = s.edge === undefined ? null : await s.edge();
   const claim =
     s.idempotency === null
@@ -75,7 +73,7 @@ export const submit = async (c: Context, deps: WriteApiDeps, s: Submission): Pro
   switch (admitted._tag) {
     case "RateLimited":
       c.header("Retry-After", String(admitted.retryAfterSeconds));
-      return problem(c, "rate-limited", `too many requests; retry in ${admitted.retryAfterSeconds} s`);
+      return problemFor(c, admitted, `too many requests; retry in ${admitted.retryAfterSeconds} s`);
     case "Allowed":
       if (refused !== null) return refused;
       if (E.isLeft(await deps.refs.note(s.requestId, s.refs)()))
@@ -88,7 +86,7 @@ export const submit = async (c: Context, deps: WriteApiDeps, s: Submission): Pro
       deps.faultAfterClaim?.(claim.key);
       return enqueueAndWait(c, deps, queued, claim, s.pendingExtra);
     case "Mismatch":
-      return problem(c, "idempotency-mismatch", "this Idempotency-Key was used with a different request");
+      return problemFor(c, admitted, "this Idempotency-Key was used with a different request");
     case "Answered":
       return replayAnswer(admitted.answer);
     case "Queued": {

@@ -1,22 +1,19 @@
 import { randomUUID } from "node:crypto";
 import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
-import type { QueuedCommand } from "../../event-schemas/index.ts";
+import type { SkuCommandBody } from "../../event-schemas/index.ts";
+import { queuedCommand } from "../../infra/command-queue/queued-command.ts";
 import { makeMemoryEventStore } from "../../infra/event-store/memory.ts";
 import type { EventStore } from "../../infra/event-store/port.ts";
 import { type ChunkDeps, decideChunk, type QueuedItem } from "./decide-chunk.ts";
 import { loadSku, type SkuEntry } from "./sku-cache.ts";
 
 const item = (position: number, command: Record<string, unknown>, requestId = randomUUID()): QueuedItem => ({
-  queued: {
+  queued: queuedCommand("tee", command as unknown as SkuCommandBody, {
     requestId,
-    skuId: "tee",
-    issuedAt: "2030-01-01T00:00:00.000Z",
-    correlationId: requestId,
-    causationId: requestId,
     replyTo: "replies",
-    command,
-  } as unknown as QueuedCommand,
+    now: new Date("2030-01-01T00:00:00.000Z"),
+  }),
   position,
 });
 

@@ -1,4 +1,4 @@
-import { queuedCommand } from "../queue/queued-command.ts";
+import { queuedCommand } from "../../infra/command-queue/queued-command.ts";
 import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import * as E from "fp-ts/lib/Either.js";

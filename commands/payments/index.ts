@@ -1,5 +1,4 @@
 export * from "./attempts-store.ts";
-export * from "./command-sink.ts";
 export * from "./gateway-port.ts";
 export * from "./outcome.ts";
 export * from "./policy.ts";

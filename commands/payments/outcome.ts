@@ -1,5 +1,6 @@
 import { v5 as uuidv5 } from "uuid";
 import type { QueuedCommand } from "../../event-schemas/index.ts";
+import { queuedCommand } from "../../infra/command-queue/queued-command.ts";
 
 /** What the saga (or an operator) concluded about an order's payment. */
 export type PaymentOutcome =
@@ -62,13 +63,10 @@ export const outcomeCommand = (
   })() as QueuedCommand["command"];
   const requestBy =
     by === "operator" ? "operator" : outcome._tag === "Unresolved" ? "saga-unresolved" : "saga";
-  return {
-    requestId: outcomeRequestId(order.orderId, requestBy) as QueuedCommand["requestId"],
-    skuId: order.skuId as QueuedCommand["skuId"],
-    issuedAt: issuedAt.toISOString() as QueuedCommand["issuedAt"],
+  return queuedCommand(order.skuId, command, {
+    requestId: outcomeRequestId(order.orderId, requestBy),
     correlationId: order.correlationId,
     causationId: order.causationId,
-    replyTo: null,
-    command,
-  };
+    now: issuedAt,
+  });
 };

@@ -1,6 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
 import type { Attempt, AttemptsError, AttemptsStore } from "./attempts-store.ts";
-import type { CommandSink } from "./command-sink.ts";
+import type { CommandQueue, QueueError } from "../../infra/command-queue/port.ts";
 import { outcomeCommand, type PaymentOutcome } from "./outcome.ts";
 
 /** An operator's verdict on an unresolved payment, after checking with the payment provider. */
@@ -12,7 +12,7 @@ export type ResolveError =
   | AttemptsError
   | { readonly _tag: "UnknownOrder"; readonly orderId: string }
   | { readonly _tag: "AlreadySettled"; readonly orderId: string; readonly state: string }
-  | { readonly _tag: "EnqueueFailed"; readonly orderId: string; readonly cause: { readonly _tag: string } };
+  | { readonly _tag: "EnqueueFailed"; readonly orderId: string; readonly cause: QueueError };
 
 /** Orders whose payment outcome is unknown (units still held), oldest first. */
 export const listUnresolved = (attempts: AttemptsStore) => attempts.listByState("unresolved");
@@ -24,7 +24,7 @@ export const listUnresolved = (attempts: AttemptsStore) => attempts.listByState(
  * (or orders still being charged, with `force`) can be resolved: a settled payment is never overwritten.
  */
 export const resolvePayment = async (
-  deps: { readonly attempts: AttemptsStore; readonly sink: CommandSink; readonly clock?: () => Date },
+  deps: { readonly attempts: AttemptsStore; readonly sink: CommandQueue; readonly clock?: () => Date },
   orderId: string,
   resolution: Resolution,
   opts: { readonly force?: boolean } = {},

@@ -9,7 +9,7 @@ import type {
 } from "../../infra/event-store/port.ts";
 import type { Logger } from "../../infra/observability/logger.ts";
 import type { AttemptsStore, LogSettlement } from "./attempts-store.ts";
-import type { CommandSink } from "./command-sink.ts";
+import type { CommandQueue } from "../../infra/command-queue/port.ts";
 import type { PaymentGateway } from "./gateway-port.ts";
 import type { OrderToPay, PaymentOutcome } from "./outcome.ts";
 import { backoffDelayMs, type SagaPolicy } from "./policy.ts";
@@ -24,7 +24,7 @@ export interface PaymentSagaDeps {
   readonly store: EventStore;
   readonly gateway: PaymentGateway;
   readonly attempts: AttemptsStore;
-  readonly sink: CommandSink;
+  readonly sink: CommandQueue;
   readonly policy: SagaPolicy;
   readonly logger: Logger;
   readonly clock?: () => Date;

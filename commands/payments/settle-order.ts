@@ -2,7 +2,7 @@ import * as E from "fp-ts/lib/Either.js";
 import type * as TE from "fp-ts/lib/TaskEither.js";
 import type { Logger } from "../../infra/observability/logger.ts";
 import type { Attempt, AttemptsStore } from "./attempts-store.ts";
-import type { CommandSink } from "./command-sink.ts";
+import type { CommandQueue } from "../../infra/command-queue/port.ts";
 import type { GatewayError, PaymentGateway, PaymentStatus } from "./gateway-port.ts";
 import { type OrderToPay, outcomeCommand, type PaymentOutcome } from "./outcome.ts";
 import { backoffDelayMs, type SagaPolicy } from "./policy.ts";
@@ -11,7 +11,7 @@ import type { RandomSource } from "./random.ts";
 export interface SettleDeps {
   readonly gateway: PaymentGateway;
   readonly attempts: AttemptsStore;
-  readonly sink: CommandSink;
+  readonly sink: CommandQueue;
   readonly policy: SagaPolicy;
   readonly clock: () => Date;
   readonly random: RandomSource;

@@ -7,7 +7,7 @@ import { makeKafka } from "../../infra/kafka/client.ts";
 import type { Logger } from "../../infra/observability/logger.ts";
 import { makeKafkaCommandQueue } from "../queue/kafka.ts";
 import { makePgPartitionRegistry } from "../queue/partitions.ts";
-import type { CommandQueue } from "../queue/port.ts";
+import type { CommandQueue } from "../../infra/command-queue/port.ts";
 import { type CommandTopics, commandTopics, ensureTopics } from "../queue/topics.ts";
 import { type AttemptsStore, makePostgresAttemptsStore } from "./attempts-store.ts";
 

@@ -1,4 +1,5 @@
 import * as E from "fp-ts/lib/Either.js";
+import * as TE from "fp-ts/lib/TaskEither.js";
 import {
   type Admin,
   type IHeaders,
@@ -11,7 +12,7 @@ import { QueuedCommand } from "../../event-schemas/index.ts";
 import { traceHeaders } from "../../infra/observability/kafka-trace.ts";
 import type { Logger } from "../../infra/observability/logger.ts";
 import type { PartitionRegistry } from "./partitions.ts";
-import type { CommandQueue, QueueError, QueuePosition } from "./port.ts";
+import type { CommandQueue, QueueError, QueuePosition } from "../../infra/command-queue/port.ts";
 import { type CommandTopics, ensurePartition } from "./topics.ts";
 
 interface Pending {
@@ -145,11 +146,12 @@ export const makeKafkaCommandQueue = async (deps: {
     if (E.isLeft(found)) return E.left({ _tag: "QueueUnavailable", message: found.left.message });
     if (found.right === null) return E.left({ _tag: "UnknownSkuPartition", skuId: cmd.skuId });
     if (cmd.command.type === "ListSku") {
-      const grown = await ensurePartition(deps.admin, topic, found.right).then(
-        () => null,
-        (e: unknown) => e,
-      );
-      if (grown !== null) return E.left(queueUnavailable(grown));
+      const partition = found.right;
+      const grown = await TE.tryCatch(
+        () => ensurePartition(deps.admin, topic, partition),
+        queueUnavailable,
+      )();
+      if (E.isLeft(grown)) return grown;
     }
     return E.right(found.right);
   };
@@ -159,10 +161,7 @@ export const makeKafkaCommandQueue = async (deps: {
       if (stopped) return E.left({ _tag: "QueueUnavailable", message: "the command queue is stopped" });
       const partition = await partitionFor(cmd);
       if (E.isLeft(partition)) return partition;
-      return produce(partition.right, cmd).then(
-        (p) => E.right(p),
-        (e: unknown) => E.left(queueUnavailable(e)),
-      );
+      return TE.tryCatch(() => produce(partition.right, cmd), queueUnavailable)();
     },
     stop: async () => {
       stopped = true;

@@ -22,11 +22,14 @@ export interface QueuePosition {
  * new SKU assigns it), so commands of one SKU are decided in the order `enqueue` resolves, and a hot SKU
  * never delays another. Resolves once the broker has acknowledged the write on every in-sync replica
  * (idempotent producer), so a resolved command is never lost; the decision arrives later, on
- * `command.replyTo` and under the outcome key (see `commands/outcome.ts`).
+ * `command.replyTo` and under the outcome key (`event-schemas/outcome.ts`).
+ *
+ * The one enqueue port: the write API, the expiry scheduler, the sweeper (projections/) and the payment
+ * saga all take it, which is why it lives in infra/ rather than commands/; the Kafka adapter is
+ * `commands/queue/kafka.ts`. Build the command with `queuedCommand` (`queued-command.ts`).
  *
  * @example
- *   const r = await queue.enqueue({ requestId, skuId: "tee", issuedAt, correlationId: requestId,
- *     causationId: requestId, replyTo: "hf:replies:abc", command: { type: "ExpireHolds" } })();
+ *   const r = await queue.enqueue(queuedCommand("tee", { type: "ExpireHolds" }))();
  */
 export interface CommandQueue {
   enqueue(command: QueuedCommand): TE.TaskEither<QueueError, QueuePosition>;

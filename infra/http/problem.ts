@@ -1,9 +1,14 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { RefusalReason } from "../../event-schemas/index.ts";
 
 /**
- * RFC 7807 problem details. The problem types are API.md's; their HTTP status is fixed here, in one
- * place, so every route answers the same type with the same status.
+ * Where a failure becomes HTTP, for the write and the read API alike: RFC 7807 problem details. The
+ * problem types are API.md's; below are their status (`problemStatus`), the problem each refusal of the
+ * command handler becomes (`problemOfRefusal`), and the problem each error value of a port becomes
+ * (`problemOfError`). Routes answer a failure with `problemFor(c, error, detail)` (or `problem` for input
+ * they refuse themselves: a malformed body, a missing token), so every tag answers the same way
+ * everywhere.
  */
 export const problemStatus = {
   "bad-request": 400,
@@ -24,6 +29,40 @@ export const problemStatus = {
   unavailable: 503,
 } as const satisfies Record<string, ContentfulStatusCode>;
 export type ProblemType = keyof typeof problemStatus;
+
+/** The problem a refused command answers with (its `Outcome.reason`, recorded in the log). */
+export const problemOfRefusal: Readonly<Record<RefusalReason, ProblemType>> = {
+  "unknown-sku": "unknown-sku",
+  "sku-exists": "sku-exists",
+  "sold-out": "sold-out",
+  "insufficient-stock": "insufficient-stock",
+  "limit-exceeded": "limit-exceeded",
+  "sale-not-open": "sale-not-open",
+  "sale-closed": "sale-closed",
+  "hold-not-active": "hold-not-active",
+  "not-found": "not-found",
+  forbidden: "forbidden",
+  "payment-already-settled": "hold-not-active",
+};
+
+/**
+ * The problem each error value a route may meet becomes, by its `_tag`: the command queue
+ * (`infra/command-queue/port.ts`), the partition registry, the outcome store (`infra/redis/outcomes.ts`),
+ * the order view (`projections/orders/queries.ts`), search (`projections/products/search-port.ts`) and
+ * the idempotency store's admission answers (`infra/redis/idempotency.ts`). A store that did not answer
+ * is `unavailable` (503: retry, with the same Idempotency-Key on a write).
+ */
+export const problemOfError = {
+  UnknownSkuPartition: "unknown-sku",
+  QueueUnavailable: "unavailable",
+  RegistryUnavailable: "unavailable",
+  OutcomeStoreUnavailable: "unavailable",
+  ViewUnavailable: "unavailable",
+  SearchUnavailable: "unavailable",
+  RateLimited: "rate-limited",
+  Mismatch: "idempotency-mismatch",
+} as const satisfies Record<string, ProblemType>;
+export type HttpErrorTag = keyof typeof problemOfError;
 
 const titles: Record<ProblemType, string> = {
   "bad-request": "Bad request",
@@ -64,6 +103,18 @@ export const problemBody = (
   status: problemStatus[type],
   detail,
 });
+
+/**
+ * Answer an error value with its problem (`problemOfError`).
+ *
+ * @example if (E.isLeft(r)) return problemFor(c, r.left, "the order view is unavailable; retry");
+ */
+export const problemFor = (
+  c: Context,
+  error: { readonly _tag: HttpErrorTag },
+  detail: string,
+  extensions: Readonly<Record<string, unknown>> = {},
+): Response => problem(c, problemOfError[error._tag], detail, extensions);
 
 /** Answer with `application/problem+json`. */
 export const problem = (

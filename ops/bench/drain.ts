@@ -14,7 +14,7 @@
  * Env: DATABASE_URL, REDIS_URL, KAFKA_BROKERS (API.md defaults). Ends with the line
  * `drain: <N> commands/s on one SKU (<cpu> CPU-s per 1k commands)`.
  */
-import { queuedCommand } from "../../commands/queue/queued-command.ts";
+import { queuedCommand } from "../../infra/command-queue/queued-command.ts";
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { loadavg } from "node:os";

@@ -1,4 +1,4 @@
-import { queuedCommand } from "../../commands/queue/queued-command.ts";
+import { queuedCommand } from "../../infra/command-queue/queued-command.ts";
 import { randomUUID } from "node:crypto";
 import * as E from "fp-ts/lib/Either.js";
 import { startCommandHandler } from "../../commands/handler/consumer.ts";

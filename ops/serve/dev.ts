@@ -1,6 +1,6 @@
-import { randomUUID } from "node:crypto";
 import * as E from "fp-ts/lib/Either.js";
-import { QueuedCommand } from "../../event-schemas/index.ts";
+import { SkuCommandBody } from "../../event-schemas/index.ts";
+import { queuedCommand } from "../../infra/command-queue/queued-command.ts";
 import type { Config } from "../../infra/config/config.ts";
 import type { Logger } from "../../infra/observability/logger.ts";
 import type { Namespace } from "./namespace.ts";
@@ -16,31 +16,22 @@ export const listDemoSku = async (config: Config, ns: Namespace, logger: Logger)
       return;
     }
     if (known.right !== null) return;
-    const requestId = randomUUID();
-    const cmd = QueuedCommand.decode({
-      requestId,
+    const body = SkuCommandBody.decode({
+      type: "ListSku",
       skuId: "demo",
-      issuedAt: new Date().toISOString(),
-      correlationId: requestId,
-      causationId: requestId,
-      replyTo: null,
-      command: {
-        type: "ListSku",
-        skuId: "demo",
-        name: "Demo tee",
-        description: "The demo SKU of holdfast serve --dev",
-        priceCents: 2500,
-        currency: "EUR",
-        stock: 1000,
-        perUserLimit: 2,
-        holdSeconds: 120,
-        saleStartsAt: null,
-        saleEndsAt: null,
-        tags: ["demo"],
-      },
+      name: "Demo tee",
+      description: "The demo SKU of holdfast serve --dev",
+      priceCents: 2500,
+      currency: "EUR",
+      stock: 1000,
+      perUserLimit: 2,
+      holdSeconds: 120,
+      saleStartsAt: null,
+      saleEndsAt: null,
+      tags: ["demo"],
     });
-    if (E.isLeft(cmd)) throw new Error("the demo listing does not decode (a bug)");
-    const r = await infra.queue.enqueue(cmd.right)();
+    if (E.isLeft(body)) throw new Error("the demo listing does not decode (a bug)");
+    const r = await infra.queue.enqueue(queuedCommand("demo", body.right))();
     if (E.isLeft(r)) logger.warn({ error: r.left }, "could not list the demo SKU");
     else logger.info({ skuId: "demo" }, "listed the demo SKU");
   } finally {

@@ -1,8 +1,7 @@
-import { randomUUID } from "node:crypto";
 import * as E from "fp-ts/lib/Either.js";
 import type { Pool } from "pg";
 import type { CommandQueue } from "../../infra/command-queue/port.ts";
-import type { QueuedCommand } from "../../event-schemas/index.ts";
+import { queuedCommand } from "../../infra/command-queue/queued-command.ts";
 import type { Logger } from "../../infra/observability/logger.ts";
 import { skusWithOverdueHolds } from "./queries.ts";
 
@@ -31,16 +30,11 @@ export const sweepOnce = async (
   }
   const done: string[] = [];
   for (const skuId of skus.right) {
-    const requestId = randomUUID();
-    const command = {
-      requestId,
+    const command = queuedCommand(
       skuId,
-      issuedAt: new Date(now).toISOString(),
-      correlationId: requestId,
-      causationId: "sweeper",
-      replyTo: null,
-      command: { type: "ExpireHolds" },
-    } as QueuedCommand;
+      { type: "ExpireHolds" },
+      { causationId: "sweeper", now: new Date(now) },
+    );
     const r = await deps.queue.enqueue(command)();
     if (E.isLeft(r)) deps.logger.warn({ skuId, error: r.left }, "sweeper could not enqueue ExpireHolds");
     else done.push(skuId);

@@ -1,7 +1,7 @@
 import * as E from "fp-ts/lib/Either.js";
 import { Hono, type MiddlewareHandler } from "hono";
 import { type AuthEnv, authenticate, type Principal } from "../../infra/http/auth.ts";
-import { problem } from "../../infra/http/problem.ts";
+import { problem, problemFor } from "../../infra/http/problem.ts";
 import {
   getOrder,
   getReservation,
@@ -43,7 +43,7 @@ export const orderRoutes = (deps: ReadApiDeps, limit: MiddlewareHandler) => {
     const behind = await awaitMinRevision(c, deps, pgRevision);
     if (behind !== null) return behind;
     const r = await getReservation(deps.pool, id)();
-    if (E.isLeft(r)) return problem(c, "unavailable", "the order view is unavailable; retry");
+    if (E.isLeft(r)) return problemFor(c, r.left, "the order view is unavailable; retry");
     if (r.right === null || !mayRead(c.get("principal"), r.right.userId))
       return problem(c, "not-found", "no such reservation");
     return c.json(r.right);
@@ -55,7 +55,7 @@ export const orderRoutes = (deps: ReadApiDeps, limit: MiddlewareHandler) => {
     const behind = await awaitMinRevision(c, deps, pgRevision);
     if (behind !== null) return behind;
     const r = await getOrder(deps.pool, id)();
-    if (E.isLeft(r)) return problem(c, "unavailable", "the order view is unavailable; retry");
+    if (E.isLeft(r)) return problemFor(c, r.left, "the order view is unavailable; retry");
     if (r.right === null || !mayRead(c.get("principal"), r.right.userId))
       return problem(c, "not-found", "no such order");
     return c.json(orderBody(r.right));
@@ -65,7 +65,7 @@ export const orderRoutes = (deps: ReadApiDeps, limit: MiddlewareHandler) => {
     const behind = await awaitMinRevision(c, deps, pgRevision);
     if (behind !== null) return behind;
     const r = await ordersOf(deps.pool, c.get("principal").userId)();
-    if (E.isLeft(r)) return problem(c, "unavailable", "the order view is unavailable; retry");
+    if (E.isLeft(r)) return problemFor(c, r.left, "the order view is unavailable; retry");
     return c.json({ items: r.right.map(orderBody) });
   });
   return app;

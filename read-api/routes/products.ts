@@ -1,7 +1,7 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import * as t from "io-ts";
 import * as E from "fp-ts/lib/Either.js";
-import { problem } from "../../infra/http/problem.ts";
+import { problem, problemFor } from "../../infra/http/problem.ts";
 import { readAvailability, readProduct } from "../../infra/redis/availability.ts";
 import { MAX_RESULT_WINDOW, type ProductHit } from "../../projections/products/search-port.ts";
 import type { CachedAvailability } from "../availability-cache.ts";
@@ -98,7 +98,7 @@ export const productRoutes = (deps: ReadApiDeps, limit: MiddlewareHandler) => {
       // A cached page may predate the revision the client asked for; the index itself holds it now.
       { fresh: c.req.header("X-Min-Revision") !== undefined },
     )();
-    if (E.isLeft(r)) return problem(c, "unavailable", "search is unavailable; retry");
+    if (E.isLeft(r)) return problemFor(c, r.left, "search is unavailable; retry");
     // Availability per item from the live view (fresher than the index), through the in-memory copy;
     // the items of a search may be a few seconds old (a list, not a decision: the product's own
     // availability route is exact).

@@ -11,7 +11,7 @@ import {
   streamIdOf,
 } from "../../../event-schemas/index.ts";
 import { type EventStore, expectTip, type StoreError } from "../../../infra/event-store/port.ts";
-import type { CommandSink } from "../command-sink.ts";
+import type { CommandQueue } from "../../../infra/command-queue/port.ts";
 
 export type DirectSinkError =
   | StoreError
@@ -29,8 +29,9 @@ export type DirectDecision =
  * appended with the expected revision, reloading and retrying when another writer moved the stream. Commands of one SKU are serialized inside the harness. `state(skuId)` folds the
  * stream so tests can check what the domain says (a unit released, an order confirmed).
  */
-export interface DirectAppendSink extends CommandSink {
-  enqueue(command: QueuedCommand): TE.TaskEither<DirectSinkError, DirectDecision>;
+export interface DirectAppendSink extends CommandQueue {
+  /** Decide and append one command, answering what was decided (`enqueue` answers only where it went). */
+  decide(command: QueuedCommand): TE.TaskEither<DirectSinkError, DirectDecision>;
   state(skuId: string): Promise<SkuState>;
 }
 
@@ -110,15 +111,24 @@ export const makeDirectAppendSink = (
     }
   };
 
+  const decideInTurn = (q: QueuedCommand) => () => {
+    const previous = chains.get(q.skuId) ?? Promise.resolve();
+    const next = previous.then(() => decideAndAppend(q));
+    chains.set(
+      q.skuId,
+      next.catch(() => undefined),
+    );
+    return next;
+  };
+
   return {
-    enqueue: (q) => () => {
-      const previous = chains.get(q.skuId) ?? Promise.resolve();
-      const next = previous.then(() => decideAndAppend(q));
-      chains.set(
-        q.skuId,
-        next.catch(() => undefined),
-      );
-      return next;
+    decide: decideInTurn,
+    // As the command queue answers: where the command went (the stream's revision stands in for the
+    // offset), or QueueUnavailable when it could not be appended.
+    enqueue: (q) => async () => {
+      const r = await decideInTurn(q)();
+      if (E.isLeft(r)) return E.left({ _tag: "QueueUnavailable", message: JSON.stringify(r.left) });
+      return E.right({ partition: 0, offset: String(r.right._tag === "Appended" ? r.right.revision : -1) });
     },
     state: async (skuId) => {
       const loaded = await load(streamIdOf(skuId));

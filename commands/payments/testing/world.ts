@@ -1,7 +1,7 @@
-import { randomUUID } from "node:crypto";
 import * as E from "fp-ts/lib/Either.js";
 import pg from "pg";
-import { type QueuedCommand, SkuCommandBody } from "../../../event-schemas/index.ts";
+import { SkuCommandBody } from "../../../event-schemas/index.ts";
+import { queuedCommand } from "../../../infra/command-queue/queued-command.ts";
 import type { EventStore } from "../../../infra/event-store/port.ts";
 import { makePostgresEventStore } from "../../../infra/event-store/postgres/index.ts";
 import { makeHttpPaymentGateway } from "../../../infra/payment-gateway/http.ts";
@@ -68,17 +68,7 @@ export const openSagaWorld = async (databaseUrl: string, gatewayUrl: string): Pr
       return saga;
     },
     async send(skuId, body) {
-      const requestId = randomUUID();
-      const command = {
-        requestId,
-        skuId,
-        issuedAt: new Date().toISOString(),
-        correlationId: requestId,
-        causationId: requestId,
-        replyTo: null,
-        command: body,
-      } as QueuedCommand;
-      const r = await sink.enqueue(command)();
+      const r = await sink.decide(queuedCommand(skuId, body))();
       if (E.isLeft(r)) throw new Error(`sink: ${JSON.stringify(r.left)}`);
       return r.right;
     },

@@ -2,7 +2,8 @@ import * as E from "fp-ts/lib/Either.js";
 import { type ChunkDeps, decideChunk, type QueuedItem } from "../../../commands/handler/decide-chunk.ts";
 import type { SkuEntry } from "../../../commands/handler/sku-cache.ts";
 import { initialState, orderOf, reservationOf } from "../../../domain/sku/index.ts";
-import type { QueuedCommand, SkuCommandBody } from "../../../event-schemas/index.ts";
+import type { SkuCommandBody } from "../../../event-schemas/index.ts";
+import { queuedCommand } from "../../../infra/command-queue/queued-command.ts";
 import type { EventStore } from "../../../infra/event-store/port.ts";
 
 /**
@@ -73,17 +74,11 @@ export const runSale = async (store: EventStore, opts: SaleOptions = {}): Promis
   const queued = (
     command: { readonly type: SkuCommandBody["type"] } & Record<string, unknown>,
   ): QueuedItem => {
-    const requestId = fixtureUuid(0xa, ++ids);
     return {
-      queued: {
-        requestId,
-        skuId,
-        issuedAt: new Date(clock).toISOString(),
-        correlationId: requestId,
-        causationId: requestId,
-        replyTo: null,
-        command: command as unknown as SkuCommandBody,
-      } as QueuedCommand,
+      queued: queuedCommand(skuId, command as unknown as SkuCommandBody, {
+        requestId: fixtureUuid(0xa, ++ids),
+        now: new Date(clock),
+      }),
       position: position++,
     };
   };
