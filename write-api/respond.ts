@@ -1,3 +1,4 @@
+import { absurd } from "fp-ts/lib/function.js";
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Outcome } from "../event-schemas/index.ts";
@@ -65,10 +66,6 @@ export const respondPending = (
 ): Response => {
   c.header("Location", `/v1/requests/${requestId}`);
   return c.json({ requestId, status: "pending", ...extra }, 202);
-};
-
-const absurd = (value: never): never => {
-  throw new Error(`unexpected value: ${JSON.stringify(value)}`);
 };
 
 /**

@@ -1,4 +1,5 @@
 import * as E from "fp-ts/lib/Either.js";
+import { absurd } from "fp-ts/lib/function.js";
 import type { Context } from "hono";
 import { QueuedCommand, type SkuCommandBody } from "../event-schemas/index.ts";
 import { queuedCommand } from "../infra/command-queue/queued-command.ts";
@@ -102,8 +103,4 @@ export const submit = async (c: Context, deps: WriteApiDeps, s: Submission): Pro
     default:
       return absurd(admitted);
   }
-};
-
-const absurd = (value: never): never => {
-  throw new Error(`unexpected value: ${JSON.stringify(value)}`);
 };

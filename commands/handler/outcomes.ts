@@ -1,3 +1,4 @@
+import { absurd } from "fp-ts/lib/function.js";
 import type { DomainError } from "../../domain/sku/index.ts";
 import type {
   Outcome,
@@ -142,8 +143,4 @@ export const outcomeFromError = (
     default:
       return absurd(error);
   }
-};
-
-const absurd = (value: never): never => {
-  throw new Error(`unexpected value: ${JSON.stringify(value)}`);
 };

@@ -1,3 +1,4 @@
+import { absurd } from "fp-ts/lib/function.js";
 import { v5 as uuidv5 } from "uuid";
 import type { QueuedCommand } from "../../event-schemas/index.ts";
 import { queuedCommand } from "../../infra/command-queue/queued-command.ts";
@@ -55,10 +56,8 @@ export const outcomeCommand = (
         return { type: "RecordPaymentFailed", orderId: order.orderId, reason: outcome.reason } as const;
       case "Unresolved":
         return { type: "RecordPaymentUnresolved", orderId: order.orderId, reason: outcome.reason } as const;
-      default: {
-        const never: never = outcome;
-        throw new Error(`unknown outcome ${JSON.stringify(never)}`);
-      }
+      default:
+        return absurd(outcome);
     }
   })() as QueuedCommand["command"];
   const requestBy =

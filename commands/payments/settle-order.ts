@@ -1,3 +1,4 @@
+import { absurd } from "fp-ts/lib/function.js";
 import * as E from "fp-ts/lib/Either.js";
 import type * as TE from "fp-ts/lib/TaskEither.js";
 import type { Logger } from "../../infra/observability/logger.ts";
@@ -122,10 +123,8 @@ export const settleOrder = async (
       // Decided before a crash, not yet enqueued: send the same outcome again.
       outcome = recordedOutcome(row);
       break;
-    default: {
-      const never: never = row.state;
-      throw new Error(`unknown attempt state ${String(never)}`);
-    }
+    default:
+      return absurd(row.state);
   }
   await must(
     "enqueue",
@@ -157,10 +156,8 @@ const recordedOutcome = (row: Attempt): PaymentOutcome => {
     case "unresolved":
     case "charging":
       return { _tag: "Unresolved", reason: row.reason ?? "payment outcome unknown" };
-    default: {
-      const never: never = row.state;
-      throw new Error(`unknown attempt state ${String(never)}`);
-    }
+    default:
+      return absurd(row.state);
   }
 };
 
@@ -221,10 +218,8 @@ const pay = async (
               signal,
             );
           break;
-        default: {
-          const never: never = status;
-          throw new Error(`unknown status ${JSON.stringify(never)}`);
-        }
+        default:
+          return absurd(status);
       }
     }
     for (let attempt = 0; attempt < policy.maxChargeAttempts && remaining() > 0; attempt++) {
@@ -255,10 +250,8 @@ const pay = async (
           lastError = describeError(error);
           await must("note", attempts.noteError(order.orderId, lastError));
           break;
-        default: {
-          const never: never = error;
-          throw new Error(`unknown gateway error ${JSON.stringify(never)}`);
-        }
+        default:
+          return absurd(error);
       }
       if (attempt + 1 < policy.maxChargeAttempts) {
         const delay = Math.min(backoffDelayMs(policy, attempt, deps.random), Math.max(0, remaining()));

@@ -1,7 +1,8 @@
+import { absurd } from "fp-ts/lib/function.js";
 import * as E from "fp-ts/lib/Either.js";
 import type { SkuCommand, SkuEvent, SkuEventOf } from "../../event-schemas/index.ts";
 import type { DomainError } from "./errors.ts";
-import { absurd, instantMs, isoOf, type ListedState, type Reservation, type SkuState } from "./state.ts";
+import { instantMs, isoOf, type ListedState, type Reservation, type SkuState } from "./state.ts";
 
 type Decision = E.Either<DomainError, ReadonlyArray<SkuEvent>>;
 type ReservationCommand = Extract<SkuCommand, { type: "PlaceReservation" }>;

@@ -1,7 +1,7 @@
+import { absurd } from "fp-ts/lib/function.js";
 import type { DecodedEvent, SkuEvent } from "../../event-schemas/index.ts";
 import { dropWhile, pushHold } from "./hold-queue.ts";
 import {
-  absurd,
   forkState,
   freshListed,
   instantMs,

@@ -1,3 +1,4 @@
+import { absurd } from "fp-ts/lib/function.js";
 import type { SkuEvent, SkuEventOf } from "../../event-schemas/index.ts";
 import { emptyHoldQueue, type HoldQueue } from "./hold-queue.ts";
 import { VersionedMap } from "./versioned-map.ts";
@@ -110,11 +111,6 @@ export const forkState = (state: SkuState): SkuState => {
     default:
       return absurd(state);
   }
-};
-
-/** The `never` check that ends every exhaustive switch. */
-export const absurd = (value: never): never => {
-  throw new Error(`unexpected value: ${JSON.stringify(value)}`);
 };
 
 /**

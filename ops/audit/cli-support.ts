@@ -1,3 +1,4 @@
+import { absurd } from "fp-ts/lib/function.js";
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import * as E from "fp-ts/lib/Either.js";
@@ -75,8 +76,4 @@ export const readText = async (path: string, what: string): Promise<string> => {
 export const parseCount = (text: string, flag: string): number => {
   if (!/^\d+$/.test(text)) throw new CannotRun(`${flag} must be a whole number, got "${text}"`);
   return Number(text);
-};
-
-const absurd = (v: never): never => {
-  throw new Error(`unexpected ${JSON.stringify(v)}`);
 };

@@ -1,3 +1,4 @@
+import { absurd } from "fp-ts/lib/function.js";
 import type { SkuEvent } from "../../event-schemas/index.ts";
 
 /** Integer cents as a person reads them (two decimals; holdfast's currencies all have cents). */
@@ -39,8 +40,4 @@ export const describeEvent = (e: SkuEvent): string => {
     default:
       return absurd(e);
   }
-};
-
-const absurd = (v: never): never => {
-  throw new Error(`unexpected event ${JSON.stringify(v)}`);
 };

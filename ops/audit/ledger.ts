@@ -1,3 +1,4 @@
+import { absurd } from "fp-ts/lib/function.js";
 import type { EventEnvelope, SkuEvent } from "../../event-schemas/index.ts";
 import type { Issue } from "./violation.ts";
 
@@ -261,8 +262,4 @@ export class Ledger {
 // as it is created, which showed in the profile of `audit verify`.
 const inconsistent = (issues: Issue[], revision: number, message: string): void => {
   issues.push({ revision, rule: "invariant/consistency", message });
-};
-
-const absurd = (v: never): never => {
-  throw new Error(`unexpected event ${JSON.stringify(v)}`);
 };

@@ -1,3 +1,4 @@
+import { absurd } from "fp-ts/lib/function.js";
 import * as E from "fp-ts/lib/Either.js";
 import type { DecodedEvent, SkuCommand } from "../../event-schemas/index.ts";
 
@@ -89,8 +90,4 @@ export const reconstructCommand = (
     default:
       return absurd(event);
   }
-};
-
-const absurd = (v: never): never => {
-  throw new Error(`unexpected event ${JSON.stringify(v)}`);
 };

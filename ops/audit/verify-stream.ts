@@ -1,3 +1,4 @@
+import { absurd } from "fp-ts/lib/function.js";
 import * as E from "fp-ts/lib/Either.js";
 import type { ChainTip, DecodedEvent, decodeEvent, EventEnvelope } from "../../event-schemas/index.ts";
 import { chainWalker } from "./chain-walk.ts";
@@ -156,7 +157,7 @@ export const streamVerifier = (streamId: string, opts: StreamVerifierOptions = {
 
 const describeDecodeError = (
   e: ReturnType<typeof decodeEvent> extends E.Either<infer L, unknown> ? L : never,
-) => {
+): string => {
   switch (e._tag) {
     case "InvalidEnvelope":
       return `envelope: ${e.message}`;
@@ -169,8 +170,4 @@ const describeDecodeError = (
     default:
       return absurd(e);
   }
-};
-
-const absurd = (v: never): never => {
-  throw new Error(`unexpected ${JSON.stringify(v)}`);
 };

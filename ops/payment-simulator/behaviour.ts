@@ -1,3 +1,4 @@
+import { absurd } from "fp-ts/lib/function.js";
 import * as t from "io-ts";
 
 /**
@@ -108,10 +109,8 @@ export const drawOutcome = (b: Behaviour, random: RandomSource, key: string): Dr
         return { fault: "hang", fate: "charged", lost: false };
       case "lost-response":
         return { fault: "none", fate: "charged", lost: true };
-      default: {
-        const never: never = scripted;
-        throw new Error(`unknown scripted outcome ${String(never)}`);
-      }
+      default:
+        return absurd(scripted);
     }
   }
   const [e, h, d, l] = [random(), random(), random(), random()];

@@ -1,3 +1,4 @@
+import { absurd } from "fp-ts/lib/function.js";
 import { Client } from "@elastic/elasticsearch";
 import * as E from "fp-ts/lib/Either.js";
 import { makePostgresEventStore } from "../../infra/event-store/postgres/index.ts";
@@ -133,10 +134,8 @@ export const startDeployment = async (opts: RehearseOptions, progress: Progress)
             return kafka?.restart(forSeconds);
           case "pause-redis":
             return redis?.pause(forSeconds);
-          default: {
-            const never: never = fault;
-            throw new Error(`unknown fault ${String(never)}`);
-          }
+          default:
+            return absurd(fault);
         }
       },
       close,

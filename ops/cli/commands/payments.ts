@@ -1,3 +1,4 @@
+import { absurd } from "fp-ts/lib/function.js";
 import type { Command } from "commander";
 import * as E from "fp-ts/lib/Either.js";
 import pg from "pg";
@@ -123,10 +124,8 @@ export const registerPayments = (program: Command): void => {
             console.error(`cannot read payment attempts: ${e.message}`);
             process.exitCode = 2;
             break;
-          default: {
-            const never: never = e;
-            throw new Error(`unexpected ${JSON.stringify(never)}`);
-          }
+          default:
+            return absurd(e);
         }
       } finally {
         await clients.close();

@@ -1,3 +1,4 @@
+import { absurd } from "fp-ts/lib/function.js";
 import type { Command } from "commander";
 import * as E from "fp-ts/lib/Either.js";
 import { decodeConfig } from "../../../infra/config/config.ts";
@@ -87,10 +88,8 @@ export const registerSubscribe = (program: Command): void => {
                 `BROKEN ${v.streamId}@${v.revision ?? "?"} (partition ${meta.partition}, offset ${meta.offset}): ${v.reason}\n`,
               );
               return;
-            default: {
-              const never: never = v;
-              throw new Error(`unexpected verdict ${JSON.stringify(never)}`);
-            }
+            default:
+              return absurd(v);
           }
         },
       });
