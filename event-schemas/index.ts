@@ -4,6 +4,7 @@ export * from "./decode-errors.ts";
 export * from "./envelope.ts";
 export * from "./hash-chain.ts";
 export * from "./primitives.ts";
+export * from "./sale-status.ts";
 export * from "./sealed-text.ts";
 export * from "./sku/commands.ts";
 export * from "./sku/events.ts";

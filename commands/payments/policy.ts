@@ -1,12 +1,9 @@
-import type { RandomSource } from "./random.ts";
-
 /**
  * How hard the saga tries before it gives an order up as unresolved.
  *
  * - `maxChargeAttempts`: charge calls per round (the first and its retries) before asking for status.
- * - `baseDelayMs`/`maxDelayMs`: exponential backoff with full jitter between calls:
- *   `delay = random() × min(maxDelayMs, baseDelayMs × 2^attempt)` (AWS "full jitter"), so retries of
- *   many orders after one gateway blip spread out instead of arriving together.
+ * - `baseDelayMs`/`maxDelayMs`: exponential backoff with full jitter between calls (`backoffMs` of
+ *   `infra/retry/backoff.ts`), so retries of many orders after one gateway blip spread out.
  * - `deadlineMs`: from the order's first attempt; past it, an unknown outcome is recorded as unresolved.
  * - `whenNotCharged`: when the status query says the key was never charged after a round of failed
  *   calls, `"retry"` runs another round (until the deadline), `"fail"` records the payment as failed.
@@ -29,7 +26,3 @@ export const defaultSagaPolicy: SagaPolicy = {
   whenNotCharged: "retry",
   concurrency: 64,
 };
-
-/** Full-jitter backoff before retry number `attempt` (0 = the first retry). */
-export const backoffDelayMs = (policy: SagaPolicy, attempt: number, random: RandomSource): number =>
-  random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.min(attempt, 30));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { backoffDelayMs, defaultSagaPolicy } from "./policy.ts";
+import { backoffMs } from "../../infra/retry/backoff.ts";
+import { defaultSagaPolicy } from "./policy.ts";
 import { makeProgress } from "./progress.ts";
 
 describe("saga checkpoint (low-water mark)", () => {
@@ -57,7 +58,7 @@ describe("backoff with full jitter", () => {
   it("stays within [0, min(maxDelay, base × 2^attempt))", () => {
     fc.assert(
       fc.property(fc.nat(40), fc.double({ min: 0, max: 0.999999, noNaN: true }), (attempt, r) => {
-        const d = backoffDelayMs(defaultSagaPolicy, attempt, () => r);
+        const d = backoffMs(defaultSagaPolicy, attempt, () => r);
         const cap = Math.min(defaultSagaPolicy.maxDelayMs, defaultSagaPolicy.baseDelayMs * 2 ** attempt);
         expect(d).toBeGreaterThanOrEqual(0);
         expect(d).toBeLessThan(cap);

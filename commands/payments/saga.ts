@@ -12,9 +12,9 @@ import type { AttemptsStore, LogSettlement } from "./attempts-store.ts";
 import type { CommandQueue } from "../../infra/command-queue/port.ts";
 import type { PaymentGateway } from "./gateway-port.ts";
 import type { OrderToPay, PaymentOutcome } from "./outcome.ts";
-import { backoffDelayMs, type SagaPolicy } from "./policy.ts";
+import { backoffMs, type RandomSource } from "../../infra/retry/backoff.ts";
+import type { SagaPolicy } from "./policy.ts";
 import { makeProgress } from "./progress.ts";
-import type { RandomSource } from "./random.ts";
 import { SagaStopped, settleOrder } from "./settle-order.ts";
 import { tracedSettlement } from "./traced.ts";
 import type { Tracing } from "../../infra/observability/tracing.ts";
@@ -201,7 +201,7 @@ export const startPaymentSaga = async (deps: PaymentSagaDeps): Promise<RunningPa
       if (E.isRight(r)) break;
       log.warn({ err: r.left }, "payment saga: attempts table unavailable, retrying");
       try {
-        await abortableSleep(backoffDelayMs(deps.policy, failures, random), signal);
+        await abortableSleep(backoffMs(deps.policy, failures, random), signal);
       } catch {
         return;
       }

@@ -6,8 +6,8 @@ import type { Attempt, AttemptsStore } from "./attempts-store.ts";
 import type { CommandQueue } from "../../infra/command-queue/port.ts";
 import type { GatewayError, PaymentGateway, PaymentStatus } from "./gateway-port.ts";
 import { type OrderToPay, outcomeCommand, type PaymentOutcome } from "./outcome.ts";
-import { backoffDelayMs, type SagaPolicy } from "./policy.ts";
-import type { RandomSource } from "./random.ts";
+import { backoffMs, type RandomSource } from "../../infra/retry/backoff.ts";
+import type { SagaPolicy } from "./policy.ts";
 
 export interface SettleDeps {
   readonly gateway: PaymentGateway;
@@ -87,7 +87,7 @@ export const settleOrder = async (
       const r = await raceAbort(te(), signal);
       if (E.isRight(r)) return r.right;
       log.warn({ err: r.left, label }, "payment saga: retrying after an infrastructure error");
-      await deps.sleep(backoffDelayMs(policy, infraFailures++, deps.random), signal);
+      await deps.sleep(backoffMs(policy, infraFailures++, deps.random), signal);
     }
   };
 
@@ -190,7 +190,7 @@ const pay = async (
       );
       if (E.isRight(r)) return r.right;
       lastError = `status query: ${describeError(r.left)}`;
-      const delay = backoffDelayMs(policy, i, deps.random);
+      const delay = backoffMs(policy, i, deps.random);
       if (delay >= remaining()) return null;
       await deps.sleep(delay, signal);
     }
@@ -214,7 +214,7 @@ const pay = async (
             return { _tag: "Unresolved", reason: `not charged by the deadline (${lastError})` };
           if (rounds > 0)
             await deps.sleep(
-              Math.min(backoffDelayMs(policy, policy.maxChargeAttempts + rounds, deps.random), remaining()),
+              Math.min(backoffMs(policy, policy.maxChargeAttempts + rounds, deps.random), remaining()),
               signal,
             );
           break;
@@ -254,7 +254,7 @@ const pay = async (
           return absurd(error);
       }
       if (attempt + 1 < policy.maxChargeAttempts) {
-        const delay = Math.min(backoffDelayMs(policy, attempt, deps.random), Math.max(0, remaining()));
+        const delay = Math.min(backoffMs(policy, attempt, deps.random), Math.max(0, remaining()));
         await deps.sleep(delay, signal);
       }
     }

@@ -1,7 +1,3 @@
-import { decide } from "./decide.ts";
-import { evolve } from "./evolve.ts";
-import { initialState } from "./state.ts";
-
 export { type BatchResult, decideBatch } from "./decide-batch.ts";
 export { decide } from "./decide.ts";
 export type { DomainError, DomainErrorTag } from "./errors.ts";
@@ -11,18 +7,13 @@ export {
   availabilityOf,
   isRequestDecided,
   nextHoldDeadline,
-  type OrderView,
   orderOf,
   type PublicReservationStatus,
   type ReservationView,
   requestOutcomeOf,
   reservationOf,
-  type SaleStatus,
   snapshotOf,
   usageOf,
 } from "./queries.ts";
-export type { ListedState, OrderStatus, SkuState, SkuTerms, UnlistedState } from "./state.ts";
+export type { ListedState, Order, OrderStatus, SkuState, SkuTerms, UnlistedState } from "./state.ts";
 export { initialState } from "./state.ts";
-
-/** The SKU decider as one value, for generic helpers (given/when/then, replays). */
-export const skuDecider = { initialState, evolve, decide } as const;

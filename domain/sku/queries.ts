@@ -1,7 +1,5 @@
-import type { SkuEvent } from "../../event-schemas/index.ts";
-import { instantMs, type ListedState, type OrderStatus, type SkuState } from "./state.ts";
-
-export type SaleStatus = "scheduled" | "open" | "sold_out" | "closed";
+import { type SaleStatus, type SkuEvent, saleStatusAt } from "../../event-schemas/index.ts";
+import { instantMs, type ListedState, type Order, type SkuState } from "./state.ts";
 
 export interface Availability {
   readonly total: number;
@@ -17,16 +15,16 @@ export interface Availability {
  */
 export const availabilityOf = (state: SkuState, now: string): Availability | undefined => {
   if (state._tag !== "Listed") return undefined;
-  const nowMs = instantMs(now);
   const available = state.stock - state.held - state.sold;
-  const status: SaleStatus =
-    state.closed || (state.saleEndsAtMs !== null && nowMs >= state.saleEndsAtMs)
-      ? "closed"
-      : state.saleStartsAtMs !== null && nowMs < state.saleStartsAtMs
-        ? "scheduled"
-        : available === 0
-          ? "sold_out"
-          : "open";
+  const status = saleStatusAt(
+    {
+      closed: state.closed,
+      saleStartsAtMs: state.saleStartsAtMs,
+      saleEndsAtMs: state.saleEndsAtMs,
+      available,
+    },
+    instantMs(now),
+  );
   return { total: state.stock, available, held: state.held, sold: state.sold, status };
 };
 
@@ -50,17 +48,7 @@ export const reservationOf = (state: SkuState, reservationId: string): Reservati
   return { reservationId: id, userId, quantity, status, expiresAt, orderId };
 };
 
-export interface OrderView {
-  readonly orderId: string;
-  readonly reservationId: string;
-  readonly userId: string;
-  readonly quantity: number;
-  readonly amountCents: number;
-  readonly currency: string;
-  readonly status: OrderStatus;
-}
-
-export const orderOf = (state: SkuState, orderId: string): OrderView | undefined =>
+export const orderOf = (state: SkuState, orderId: string): Order | undefined =>
   state._tag === "Listed" ? state.orders.get(orderId) : undefined;
 
 const firstLiveHold = (state: ListedState) => {

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
+import { type SaleStatus, saleStatusAt } from "../../event-schemas/index.ts";
 
 /**
  * The Redis availability view: key layout and the read side. The projector
@@ -19,14 +20,10 @@ import type { Redis } from "ioredis";
  * `held` counts units in live holds and in orders whose payment is pending or unresolved; `sold` counts
  * confirmed units; `available = total - held - sold`. The status depends on the clock (a scheduled sale
  * opens by itself), so the view stores the sale window and `readAvailability` computes the status at
- * read time: `closed` when the sale was closed or its end has passed, `scheduled` before its start,
- * `sold_out` when nothing is available, `open` otherwise. `sold_out` does not mean "no holds
- * outstanding": a caller that needs that (the write API's edge check) also looks at `held === 0`.
+ * read time with the rule of `event-schemas/sale-status.ts`.
  */
 
 export const DEFAULT_NAMESPACE = "hf:";
-
-export type AvailabilityStatus = "scheduled" | "open" | "sold_out" | "closed";
 
 export interface Availability {
   readonly skuId: string;
@@ -34,7 +31,7 @@ export interface Availability {
   readonly available: number;
   readonly held: number;
   readonly sold: number;
-  readonly status: AvailabilityStatus;
+  readonly status: SaleStatus;
   readonly revision: number;
 }
 
@@ -123,21 +120,9 @@ const int = (s: string | undefined): number => {
   return Number.isSafeInteger(n) ? n : 0;
 };
 
-/** The status at `nowMs` of a SKU with these counts and window (see the module comment). */
-export const statusAt = (
-  h: {
-    readonly closed: boolean;
-    readonly saleStartsAt: string;
-    readonly saleEndsAt: string;
-    readonly available: number;
-  },
-  nowMs: number,
-): AvailabilityStatus => {
-  if (h.closed) return "closed";
-  if (h.saleEndsAt !== "" && nowMs >= Date.parse(h.saleEndsAt)) return "closed";
-  if (h.saleStartsAt !== "" && nowMs < Date.parse(h.saleStartsAt)) return "scheduled";
-  return h.available <= 0 ? "sold_out" : "open";
-};
+/** A sale-window field of the hash as epoch ms ("" when unset: `null`). */
+const instantOf = (s: string | undefined): number | null =>
+  s === undefined || s === "" ? null : Date.parse(s);
 
 /** Decode a SKU hash of the view into its availability at `nowMs` (`null` when the SKU is not listed). */
 export const availabilityFromHash = (
@@ -150,11 +135,11 @@ export const availabilityFromHash = (
   const held = int(h.held);
   const sold = int(h.sold);
   const available = Math.max(0, total - held - sold);
-  const status = statusAt(
+  const status = saleStatusAt(
     {
       closed: h.closed === "1",
-      saleStartsAt: h.saleStartsAt ?? "",
-      saleEndsAt: h.saleEndsAt ?? "",
+      saleStartsAtMs: instantOf(h.saleStartsAt),
+      saleEndsAtMs: instantOf(h.saleEndsAt),
       available,
     },
     nowMs,

@@ -3,7 +3,7 @@ import {
   type Availability,
   foldEvents,
   initialState,
-  type OrderView,
+  type Order,
   orderOf,
   type ReservationView,
   reservationOf,
@@ -53,7 +53,7 @@ export interface ReplayView {
   readonly reservationCounts: Readonly<Record<string, number>>;
   /** Holds still live at that point (held, or ordered and awaiting payment). */
   readonly liveHolds: ReadonlyArray<ReservationView>;
-  readonly orders: ReadonlyArray<OrderView>;
+  readonly orders: ReadonlyArray<Order>;
   readonly eventCount: number;
   /** The events that led there (the last `tail` when asked). */
   readonly events: ReadonlyArray<ReplayedEvent>;
@@ -151,7 +151,7 @@ export const replayTo = async (
     counts[v.status] = (counts[v.status] ?? 0) + 1;
     if (v.status === "held" || v.status === "ordered") liveHolds.push(v);
   }
-  const orders = orderIds.map((id) => orderOf(state, id)).filter((o): o is OrderView => o !== undefined);
+  const orders = orderIds.map((id) => orderOf(state, id)).filter((o): o is Order => o !== undefined);
   return E.right({
     streamId,
     revision,

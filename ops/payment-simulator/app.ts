@@ -1,14 +1,9 @@
+import type { RandomSource } from "../../infra/retry/backoff.ts";
 import type { HttpBindings } from "@hono/node-server";
 import * as E from "fp-ts/lib/Either.js";
 import { type Context, Hono } from "hono";
 import * as t from "io-ts";
-import {
-  type Behaviour,
-  BehaviourPatch,
-  drawLatencyMs,
-  drawOutcome,
-  type RandomSource,
-} from "./behaviour.ts";
+import { type Behaviour, BehaviourPatch, drawLatencyMs, drawOutcome } from "./behaviour.ts";
 import type { Ledger, PaymentRecord } from "./ledger.ts";
 
 /** A payment token that is always declined (like a gateway's test card numbers). */

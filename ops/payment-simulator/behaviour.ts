@@ -1,3 +1,4 @@
+import type { RandomSource } from "../../infra/retry/backoff.ts";
 import { absurd } from "fp-ts/lib/function.js";
 import * as t from "io-ts";
 
@@ -53,9 +54,6 @@ export const defaultBehaviour: Behaviour = {
   script: [],
   keyScripts: {},
 };
-
-/** A uniform draw in [0, 1): `Math.random` in production, a seeded generator in tests. */
-export type RandomSource = () => number;
 
 /** A small seeded generator (mulberry32) for reproducible runs. */
 export const seededRandom = (seed: number): RandomSource => {

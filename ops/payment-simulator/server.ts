@@ -3,7 +3,8 @@ import type { Socket } from "node:net";
 import { serve } from "@hono/node-server";
 import { setTimeout as sleep } from "node:timers/promises";
 import { makeSimulatorApp } from "./app.ts";
-import { type Behaviour, type BehaviourPatch, defaultBehaviour, type RandomSource } from "./behaviour.ts";
+import type { RandomSource } from "../../infra/retry/backoff.ts";
+import { type Behaviour, type BehaviourPatch, defaultBehaviour } from "./behaviour.ts";
 import { type Ledger, type LedgerStats, makeLedger } from "./ledger.ts";
 
 export interface PaymentSimulatorOptions extends BehaviourPatch {

@@ -1,6 +1,7 @@
 import * as E from "fp-ts/lib/Either.js";
 import { upcastEvent } from "../../event-schemas/index.ts";
 import type { RecordedEvent } from "../../infra/event-store/port.ts";
+import { backoffMs } from "../../infra/retry/backoff.ts";
 import type { ProjectedEvent, Projection, ProjectionError } from "./projection.ts";
 
 export interface RetryPolicy {
@@ -24,10 +25,6 @@ export type BatchOutcome =
     };
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Exponential backoff with full jitter, capped. */
-export const backoffMs = (policy: RetryPolicy, attempt: number, random: () => number = Math.random): number =>
-  Math.floor(random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt));
 
 const attempt = async (
   projection: Projection,

@@ -6,7 +6,7 @@ import type { GlobalPosition } from "../../infra/event-store/port.ts";
 import { silentLogger } from "../../infra/observability/logger.ts";
 import { makeRegistry } from "../../infra/observability/metrics.ts";
 import { eventually, listed, placed, skuScenario } from "../testing/scenario.ts";
-import { backoffMs } from "./apply.ts";
+import { backoffMs } from "../../infra/retry/backoff.ts";
 import { projectionMetrics } from "./metrics.ts";
 import type { ProjectedEvent, Projection } from "./projection.ts";
 import { type RunningProjector, runProjector } from "./runner.ts";
