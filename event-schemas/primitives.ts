@@ -1,12 +1,19 @@
 import * as t from "io-ts";
 
+/**
+ * The pattern of an `Identifier`, without anchors: for the regexes and OpenAPI patterns that embed one
+ * (`sku-<Identifier>`, `X-Min-Revision: <Identifier>@<revision>`). Test a bare id with `Identifier.is`.
+ */
+export const IDENTIFIER_PATTERN = "[A-Za-z0-9._-]{1,64}";
+const IDENTIFIER = new RegExp(`^${IDENTIFIER_PATTERN}$`);
+
 /** Identifiers chosen by people (`skuId`, user ids): 1–64 of letters, digits, `.`, `_` and `-`. */
 export interface IdentifierBrand {
   readonly Identifier: unique symbol;
 }
 export const Identifier = t.brand(
   t.string,
-  (s): s is t.Branded<string, IdentifierBrand> => /^[A-Za-z0-9._-]{1,64}$/.test(s),
+  (s): s is t.Branded<string, IdentifierBrand> => IDENTIFIER.test(s),
   "Identifier",
 );
 export type Identifier = t.TypeOf<typeof Identifier>;

@@ -55,6 +55,3 @@ export const awaitMinRevision = async (
         revision: min.revision,
       });
 };
-
-export const SKU_ID = /^[A-Za-z0-9._-]{1,64}$/;
-export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

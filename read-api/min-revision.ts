@@ -1,3 +1,5 @@
+import { IDENTIFIER_PATTERN } from "../event-schemas/index.ts";
+
 /**
  * `X-Min-Revision: <skuId>@<revision>` (read-your-writes): the client saw a write answered at that
  * revision of the SKU's stream and wants a view that includes it.
@@ -7,7 +9,7 @@ export interface MinRevision {
   readonly revision: number;
 }
 
-const HEADER = /^([A-Za-z0-9._-]{1,64})@(\d{1,15})$/;
+const HEADER = new RegExp(`^(${IDENTIFIER_PATTERN})@(\\d{1,15})$`);
 
 /** `undefined` when the header is absent, `null` when it is malformed. */
 export const parseMinRevision = (value: string | undefined): MinRevision | null | undefined => {

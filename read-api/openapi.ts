@@ -1,3 +1,4 @@
+import { IDENTIFIER_PATTERN } from "../event-schemas/index.ts";
 /**
  * OpenAPI 3.1 `paths` (and the component schemas they use) of the read routes, merged by
  * `ops/serve/openapi.ts` into the document served at `GET /openapi.json` (which also adds what every
@@ -21,7 +22,7 @@ const minRevision = {
   required: false,
   description:
     "Read-your-writes: `<skuId>@<revision>`. The answer waits (bounded, 2 s by default) until the view serving it has applied that revision of the SKU's stream, else 504 view-behind.",
-  schema: { type: "string", pattern: "^[A-Za-z0-9._-]{1,64}@[0-9]{1,15}$" },
+  schema: { type: "string", pattern: `^${IDENTIFIER_PATTERN}@[0-9]{1,15}$` },
 };
 const skuIdParam = { name: "skuId", in: "path", required: true, schema: ref("SkuId") };
 const bearer = [{ bearer: [] }];
@@ -33,7 +34,7 @@ const common = {
 };
 
 export const readApiSchemas = {
-  SkuId: { type: "string", pattern: "^[A-Za-z0-9._-]{1,64}$" },
+  SkuId: { type: "string", pattern: `^${IDENTIFIER_PATTERN}$` },
   Availability: {
     type: "object",
     required: ["skuId", "total", "available", "held", "sold", "status", "revision"],

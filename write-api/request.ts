@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import * as E from "fp-ts/lib/Either.js";
 import type { Context } from "hono";
 import type * as t from "io-ts";
-import { canonicalJson } from "../event-schemas/index.ts";
+import { canonicalJson, decodeErrorExpected, decodeErrorPath } from "../event-schemas/index.ts";
 import { problem } from "../infra/http/problem.ts";
 import { IdempotencyKey } from "./bodies.ts";
 import { type IncomingBody, isJsonType, parseJsonBody, readBodyBytes } from "./body.ts";
@@ -19,14 +19,10 @@ const describe = (errors: t.Errors): string =>
   errors
     .slice(0, 5)
     .map((e) => {
-      const path = e.context
-        .map((c) => c.key)
-        .filter((k) => k !== "" && !/^\d+$/.test(k))
-        .join(".");
-      const expected = e.context[e.context.length - 1]?.type.name ?? "a valid value";
+      const path = decodeErrorPath(e, { numericKeys: false }) || "body";
       return e.value === undefined
-        ? `${path || "body"} is required`
-        : `${path || "body"} must be ${expected}, got ${shown(e.value)}`;
+        ? `${path} is required`
+        : `${path} must be ${decodeErrorExpected(e)}, got ${shown(e.value)}`;
     })
     .filter((s, i, all) => all.indexOf(s) === i)
     .join("; ");

@@ -1,10 +1,16 @@
 import * as E from "fp-ts/lib/Either.js";
-import { decodeEnvelope, type EventEnvelope, GENESIS_HASH, sealedTextOf } from "../../event-schemas/index.ts";
+import {
+  decodeEnvelope,
+  type EventEnvelope,
+  GENESIS_HASH,
+  IDENTIFIER_PATTERN,
+  sealedTextOf,
+} from "../../event-schemas/index.ts";
 import type { ExpectedRevision, StoreError } from "./port.ts";
 import { encodeStored } from "./stored-text.ts";
 
 /** Streams are `sku-<Identifier>` (DESIGN.md, "The log"). */
-export const STREAM_ID = /^sku-[A-Za-z0-9._-]{1,64}$/;
+export const STREAM_ID = new RegExp(`^sku-${IDENTIFIER_PATTERN}$`);
 /** Largest stored event: the UTF-8 bytes of its canonical JSON. */
 export const MAX_EVENT_BYTES = 64 * 1024;
 /** Largest batch in one append (the PostgreSQL adapter numbers events within a transaction in 16 bits). */

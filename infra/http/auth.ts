@@ -1,3 +1,4 @@
+import { Identifier } from "../../event-schemas/index.ts";
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { Context, MiddlewareHandler } from "hono";
 import { problem } from "./problem.ts";
@@ -39,7 +40,6 @@ export type TokenCheck =
 
 export const DEFAULT_TOKEN_MAX_SECONDS = 86_400;
 const CACHE_SIZE = 10_000;
-const USER_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 const describeRefusal: Record<TokenRefusal, string> = {
@@ -126,7 +126,7 @@ export const makeTokenVerifier = (
     // still cannot outlive the bound from now on.
     if ((iat !== undefined && exp - iat > maxLifetime) || exp - now > maxLifetime)
       return { ok: false, why: "lifetime-too-long" };
-    if (typeof sub !== "string" || !USER_ID.test(sub)) return { ok: false, why: "bad-subject" };
+    if (typeof sub !== "string" || !Identifier.is(sub)) return { ok: false, why: "bad-subject" };
     const principal: Principal = { userId: sub, admin: claims.role === "admin" };
     remember(token, { principal, exp });
     return { ok: true, principal };

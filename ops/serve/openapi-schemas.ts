@@ -1,3 +1,4 @@
+import { IDENTIFIER_PATTERN } from "../../event-schemas/index.ts";
 import { type ProblemType, problemStatus } from "../../infra/http/problem.ts";
 
 /** Component schemas of the write and operational routes, and of every problem answer. */
@@ -9,7 +10,7 @@ const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 export const PROBLEM_TYPES = Object.keys(problemStatus) as ReadonlyArray<ProblemType>;
 
 export const writeSchemas: Json = {
-  Identifier: { type: "string", pattern: "^[A-Za-z0-9._-]{1,64}$" },
+  Identifier: { type: "string", pattern: `^${IDENTIFIER_PATTERN}$` },
   Uuid: { type: "string", format: "uuid" },
   Quantity: { type: "integer", minimum: 1, maximum: 1_000_000 },
   Revision: { type: "integer", minimum: 0 },

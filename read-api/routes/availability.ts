@@ -1,9 +1,10 @@
+import { Identifier } from "../../event-schemas/index.ts";
 import { Hono, type MiddlewareHandler } from "hono";
 import { streamSSE } from "hono/streaming";
 import { problem } from "../../infra/http/problem.ts";
 import type { CachedAvailability } from "../availability-cache.ts";
 import type { ReadApiDeps } from "../deps.ts";
-import { awaitMinRevision, SKU_ID } from "../guards.ts";
+import { awaitMinRevision } from "../guards.ts";
 
 /** `If-None-Match` names `etag` (a list, weak forms and `*` included). */
 export const matchesEtag = (header: string | undefined, etag: string): boolean => {
@@ -41,7 +42,7 @@ export const availabilityRoutes = (deps: ReadApiDeps, limit: MiddlewareHandler) 
 
   app.get("/v1/products/:skuId/availability", limit, async (c) => {
     const skuId = c.req.param("skuId");
-    if (!SKU_ID.test(skuId)) return problem(c, "bad-request", "skuId is 1–64 of letters, digits, . _ -");
+    if (!Identifier.is(skuId)) return problem(c, "bad-request", "skuId is 1–64 of letters, digits, . _ -");
     if (c.req.header("X-Min-Revision") !== undefined) {
       const behind = await awaitMinRevision(c, deps, viewRevision);
       if (behind !== null) return behind;
@@ -56,7 +57,7 @@ export const availabilityRoutes = (deps: ReadApiDeps, limit: MiddlewareHandler) 
 
   app.get("/v1/products/:skuId/availability/stream", limit, async (c) => {
     const skuId = c.req.param("skuId");
-    if (!SKU_ID.test(skuId)) return problem(c, "bad-request", "skuId is 1–64 of letters, digits, . _ -");
+    if (!Identifier.is(skuId)) return problem(c, "bad-request", "skuId is 1–64 of letters, digits, . _ -");
     const first = await current(skuId);
     if (first === "unavailable") return problem(c, "unavailable", "availability is unavailable; retry");
     if (first === null) return problem(c, "unknown-sku", `no product ${skuId}`);

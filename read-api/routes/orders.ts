@@ -1,3 +1,4 @@
+import { Uuid } from "../../event-schemas/index.ts";
 import * as E from "fp-ts/lib/Either.js";
 import { Hono, type MiddlewareHandler } from "hono";
 import { type AuthEnv, authenticate, type Principal } from "../../infra/http/auth.ts";
@@ -10,7 +11,7 @@ import {
   ordersRevisionOf,
 } from "../../projections/orders/queries.ts";
 import type { ReadApiDeps } from "../deps.ts";
-import { awaitMinRevision, UUID } from "../guards.ts";
+import { awaitMinRevision } from "../guards.ts";
 
 /**
  * Reservations and orders, owner only. Another shopper's reservation or order answers 404 exactly like
@@ -39,7 +40,7 @@ export const orderRoutes = (deps: ReadApiDeps, limit: MiddlewareHandler) => {
 
   app.get("/v1/reservations/:reservationId", limit, auth, async (c) => {
     const id = c.req.param("reservationId");
-    if (!UUID.test(id)) return problem(c, "not-found", "no such reservation");
+    if (!Uuid.is(id)) return problem(c, "not-found", "no such reservation");
     const behind = await awaitMinRevision(c, deps, pgRevision);
     if (behind !== null) return behind;
     const r = await getReservation(deps.pool, id)();
@@ -51,7 +52,7 @@ export const orderRoutes = (deps: ReadApiDeps, limit: MiddlewareHandler) => {
 
   app.get("/v1/orders/:orderId", limit, auth, async (c) => {
     const id = c.req.param("orderId");
-    if (!UUID.test(id)) return problem(c, "not-found", "no such order");
+    if (!Uuid.is(id)) return problem(c, "not-found", "no such order");
     const behind = await awaitMinRevision(c, deps, pgRevision);
     if (behind !== null) return behind;
     const r = await getOrder(deps.pool, id)();

@@ -1,12 +1,13 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import * as t from "io-ts";
 import * as E from "fp-ts/lib/Either.js";
+import { decodeErrorPath, Identifier } from "../../event-schemas/index.ts";
 import { problem, problemFor } from "../../infra/http/problem.ts";
 import { readAvailability, readProduct } from "../../infra/redis/availability.ts";
 import { MAX_RESULT_WINDOW, type ProductHit } from "../../projections/products/search-port.ts";
 import type { CachedAvailability } from "../availability-cache.ts";
 import type { ReadApiDeps } from "../deps.ts";
-import { awaitMinRevision, SKU_ID } from "../guards.ts";
+import { awaitMinRevision } from "../guards.ts";
 
 const IntString = (min: number, max: number) =>
   new t.Type<number, string, unknown>(
@@ -62,11 +63,7 @@ export const productRoutes = (deps: ReadApiDeps, limit: MiddlewareHandler) => {
     const decoded = SearchParams.decode(c.req.query());
     if (E.isLeft(decoded)) {
       const first = decoded.left[0];
-      const key =
-        first?.context
-          .map((x) => x.key)
-          .filter(Boolean)
-          .join(".") ?? "";
+      const key = first === undefined ? "" : decodeErrorPath(first);
       return problem(c, "bad-request", `query parameter ${key || "?"} is invalid`);
     }
     const p = decoded.right;
@@ -136,7 +133,7 @@ export const productRoutes = (deps: ReadApiDeps, limit: MiddlewareHandler) => {
 
   app.get("/v1/products/:skuId", limit, async (c) => {
     const skuId = c.req.param("skuId");
-    if (!SKU_ID.test(skuId)) return problem(c, "bad-request", "skuId is 1–64 of letters, digits, . _ -");
+    if (!Identifier.is(skuId)) return problem(c, "bad-request", "skuId is 1–64 of letters, digits, . _ -");
     const behind = await awaitMinRevision(c, deps, redisRevision);
     if (behind !== null) return behind;
     const p = await readProduct(deps.redis, skuId, ns);

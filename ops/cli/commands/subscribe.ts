@@ -1,3 +1,4 @@
+import { Identifier } from "../../../event-schemas/index.ts";
 import { absurd } from "fp-ts/lib/function.js";
 import type { Command } from "commander";
 import * as E from "fp-ts/lib/Either.js";
@@ -25,7 +26,7 @@ export const registerSubscribe = (program: Command): void => {
         process.stderr.write("holdfast subscribe: --from must be earliest or latest\n");
         process.exit(2);
       }
-      if (opts.sku !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(opts.sku)) {
+      if (opts.sku !== undefined && !Identifier.is(opts.sku)) {
         process.stderr.write("holdfast subscribe: --sku must be 1-64 of letters, digits, '.', '_' and '-'\n");
         process.exit(2);
       }

@@ -1,3 +1,4 @@
+import { Identifier } from "../../../event-schemas/index.ts";
 import type { Command } from "commander";
 import * as E from "fp-ts/lib/Either.js";
 import { decodeConfig } from "../../../infra/config/config.ts";
@@ -21,7 +22,7 @@ export const registerToken = (program: Command): void => {
       "1h",
     )
     .action(async (opts: { user: string; admin?: boolean; dev?: boolean; expires: string }) => {
-      if (!/^[A-Za-z0-9._-]{1,64}$/.test(opts.user)) {
+      if (!Identifier.is(opts.user)) {
         process.stderr.write("holdfast token: --user must be 1-64 of letters, digits, '.', '_' and '-'\n");
         process.exit(1);
       }
