@@ -7,8 +7,6 @@ import { problem } from "../infra/http/problem.ts";
 import { IdempotencyKey } from "./bodies.ts";
 import { type IncomingBody, isJsonType, parseJsonBody, readBodyBytes } from "./body.ts";
 
-export { MAX_BODY_BYTES } from "./body.ts";
-
 /** A value as it appears in a 400's detail: JSON, cut short (a body may be 16 KiB). */
 const shown = (value: unknown): string => {
   const s = JSON.stringify(value) ?? String(value);

@@ -7,8 +7,6 @@ import { type ConsistencyProof, consistencyProofOf } from "./consistency.ts";
 import { streamTree } from "./stream-tree.ts";
 import type { Violation } from "./violation.ts";
 
-export { type ChainReport, walkChain } from "./walk-chain.ts";
-
 export interface CheckpointReport extends ChainReport {
   readonly checkpoint: Checkpoint;
   readonly ok: boolean;

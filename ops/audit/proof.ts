@@ -8,7 +8,7 @@ import {
   type SkuEvent,
 } from "../../event-schemas/index.ts";
 import type { EventStore, StoreError } from "../../infra/event-store/port.ts";
-import { walkChain } from "./checkpoint-verify.ts";
+import { walkChain } from "./walk-chain.ts";
 import { Checkpoint, checkpointSignatureValid } from "./checkpoint.ts";
 
 /**

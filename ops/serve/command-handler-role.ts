@@ -13,7 +13,7 @@ import { makeRedis, redisReady } from "../../infra/redis/client.ts";
 import { publishOutcomes, readOutcome } from "../../infra/redis/outcomes.ts";
 import type { Namespace } from "./namespace.ts";
 import { openEventStore, startQueueInfra } from "./queue-infra.ts";
-import type { Role } from "./role.ts";
+import type { Role } from "../../infra/process/role.ts";
 
 /**
  * Role `command-handler`: the serialized per-SKU writer. Its own queue producer is for the expiry

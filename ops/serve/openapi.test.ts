@@ -1,6 +1,7 @@
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { describe, expect, it } from "vitest";
-import { mergePaths, mergeSchemas, openApiDocument, PROBLEM_TYPES } from "./openapi.ts";
+import { mergePaths, mergeSchemas, openApiDocument } from "./openapi.ts";
+import { PROBLEM_TYPES } from "./openapi-schemas.ts";
 import { API_MD_ROUTES } from "./testing/api-routes.ts";
 
 /**

@@ -2,8 +2,6 @@ import { readApiPaths, readApiSchemas } from "../../read-api/openapi.ts";
 import { header, type Json, operationalPaths, problem, writePaths } from "./openapi-paths.ts";
 import { writeSchemas } from "./openapi-schemas.ts";
 
-export { PROBLEM_TYPES } from "./openapi-schemas.ts";
-
 /**
  * The OpenAPI 3.1 document served at `GET /openapi.json`: every route of API.md. The write and
  * operational routes are described here, the read routes beside the read API (`read-api/openapi.ts`);

@@ -7,7 +7,7 @@ import { readApiRole } from "../../read-api/main.ts";
 import { commandHandlerRole } from "./command-handler-role.ts";
 import type { Namespace } from "./namespace.ts";
 import { startQueueInfra } from "./queue-infra.ts";
-import type { Role } from "./role.ts";
+import type { Role } from "../../infra/process/role.ts";
 import { writeApiRole } from "./write-api-role.ts";
 
 /** Options of `holdfast serve` that roles may need. */

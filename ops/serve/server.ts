@@ -8,7 +8,7 @@ import { httpObservability } from "../../infra/observability/http.ts";
 import type { Logger } from "../../infra/observability/logger.ts";
 import { disabledTracing, type Tracing } from "../../infra/observability/tracing.ts";
 import { openApiDocument } from "./openapi.ts";
-import type { Role, RoleContext, RunningRole } from "./role.ts";
+import type { Role, RoleContext, RunningRole } from "../../infra/process/role.ts";
 
 export interface RunningServer {
   readonly port: number;

@@ -18,7 +18,7 @@ import { makeWriteApi } from "../../write-api/app.ts";
 import { makeOverloadGuard } from "../../write-api/overload.ts";
 import type { Namespace } from "./namespace.ts";
 import { startQueueInfra } from "./queue-infra.ts";
-import type { Role } from "./role.ts";
+import type { Role } from "../../infra/process/role.ts";
 
 export const DEFAULT_WAIT_BUDGET_MS = 3000;
 

@@ -1,2 +1,0 @@
-export * from "./http.ts";
-export * from "./types.ts";
