@@ -1,65 +1,24 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeMemoryEventStore } from "../infra/event-store/memory.ts";
-import { makeTokenVerifier, signToken } from "../infra/http/auth.ts";
-import { silentLogger } from "../infra/observability/logger.ts";
-import { makeRegistry } from "../infra/observability/metrics.ts";
-import { makeRateLimiter } from "../infra/redis/rate-limit.ts";
-import { availabilityProjection } from "../projections/availability/redis.ts";
-import { ordersProjection } from "../projections/orders/postgres.ts";
-import { productsProjection } from "../projections/products/elasticsearch.ts";
-import { elasticsearchProductSearch } from "../projections/products/search.ts";
-import { projectionMetrics } from "../projections/runtime/metrics.ts";
-import { type RunningProjector, runProjector } from "../projections/runtime/runner.ts";
-import { memoryStatusSink } from "../projections/runtime/status.ts";
-import { testElasticsearch } from "../projections/testing/elasticsearch.ts";
-import { testDatabase } from "../projections/testing/postgres.ts";
-import { testRedis } from "../projections/testing/redis.ts";
-import { eventually, listed, orderPlaced, placed, skuScenario } from "../projections/testing/scenario.ts";
+import { signToken } from "../infra/http/auth.ts";
 import { makeReadApp } from "./app.ts";
-import { makeAvailabilityCache } from "./availability-cache.ts";
-import type { ReadApiDeps } from "./deps.ts";
+import { openReadStack, type ReadStack } from "./testing/read-stack.ts";
+import { makeRateLimiter } from "../infra/redis/rate-limit.ts";
+import { eventually, listed, orderPlaced, placed, skuScenario } from "../projections/testing/scenario.ts";
 
 const SECRET = "read-api-test-secret-0123456789";
 const store = makeMemoryEventStore({ pollIntervalMs: 5 });
-let redis: ReturnType<typeof testRedis>;
-let db: Awaited<ReturnType<typeof testDatabase>>;
-let es: ReturnType<typeof testElasticsearch>;
-let projectors: RunningProjector[] = [];
-let deps: ReadApiDeps;
-let app: ReturnType<typeof makeReadApp>;
-const subscriber = () => redis.redis.duplicate();
-let sub: ReturnType<typeof subscriber>;
+let stack: ReadStack;
+let app: ReadStack["app"];
 const tee = skuScenario(store, "rt-tee");
 const ids = { r1: randomUUID(), r2: randomUUID(), o1: randomUUID() };
 let alice = "";
 let bob = "";
 
 beforeAll(async () => {
-  redis = testRedis();
-  db = await testDatabase();
-  es = testElasticsearch();
-  sub = subscriber();
-  const metrics = projectionMetrics(makeRegistry({ defaults: false }));
-  const run = (projection: Parameters<typeof runProjector>[0]["projection"]) =>
-    runProjector({ store, projection, logger: silentLogger(), metrics, status: memoryStatusSink() });
-  projectors = [
-    run(availabilityProjection(redis.redis, { namespace: redis.namespace })),
-    run(ordersProjection(db.pool)),
-    run(productsProjection(es.es, { prefix: es.prefix })),
-  ];
-  deps = {
-    redis: redis.redis,
-    namespace: redis.namespace,
-    pool: db.pool,
-    search: elasticsearchProductSearch(es.es, { prefix: es.prefix }),
-    availability: makeAvailabilityCache({ redis: redis.redis, subscriber: sub, namespace: redis.namespace }),
-    verify: makeTokenVerifier(SECRET),
-    limiter: null,
-    ipRead: null,
-    minRevisionWaitMs: 1500,
-  };
-  app = makeReadApp(deps);
+  stack = await openReadStack(store, { secret: SECRET, minRevisionWaitMs: 1500 });
+  app = stack.app;
   alice = await signToken(SECRET, { userId: "alice" });
   bob = await signToken(SECRET, { userId: "bob" });
   await tee.append(
@@ -74,15 +33,7 @@ beforeAll(async () => {
   await tee.append(placed(ids.r1, "alice", 2), placed(ids.r2, "bob", 1));
   await tee.append(orderPlaced(ids.o1, ids.r1, "alice", 2, 6000));
 });
-afterAll(async () => {
-  await Promise.all(projectors.map((p) => p.stop()));
-  await deps.availability.close();
-  sub.disconnect();
-  await store.close();
-  await redis.cleanup();
-  await db.cleanup();
-  await es.cleanup();
-});
+afterAll(() => stack.close());
 
 const get = (path: string, headers: Record<string, string> = {}) => app.request(path, { headers });
 const atLeast3 = { "X-Min-Revision": "rt-tee@3" };
@@ -224,8 +175,8 @@ describe("read API", () => {
 
   it("read rate limit: 429 with Retry-After once the IP's bucket is empty", async () => {
     const limited = makeReadApp({
-      ...deps,
-      limiter: makeRateLimiter(redis.redis, { prefix: `${redis.namespace}${randomUUID()}:` }),
+      ...stack.deps,
+      limiter: makeRateLimiter(stack.redis.redis, { prefix: `${stack.redis.namespace}${randomUUID()}:` }),
       ipRead: { burst: 2, perSecond: 0.01 },
     });
     expect((await limited.request("/v1/products/rt-tee/availability")).status).toBe(200);

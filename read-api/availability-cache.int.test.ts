@@ -62,18 +62,19 @@ const revisionOf = async (a: ReturnType<typeof app>, sku: string) => {
   return res.status === 200 ? ((await res.json()) as { revision: number }).revision : null;
 };
 
+/** The cache (with `opts`) behind a read app, and a SKU listed with 5 units that the app serves. */
+const servedSku = async (skuId: string, opts: { readonly maxStaleMs: number }) => {
+  cache = makeAvailabilityCache({ redis: reader, subscriber: sub, namespace: t.namespace, ...opts });
+  const a = app();
+  const sku = skuScenario(store, skuId);
+  await sku.append(listed(skuId, { stock: 5 }));
+  await eventually(async () => ((await revisionOf(a, skuId)) === 0 ? true : undefined), 5000);
+  return { a, sku };
+};
+
 describe("availability served from memory", () => {
   it("repeated GETs cost no Redis read; a change arrives by pub/sub and is served without X-Min-Revision", async () => {
-    cache = makeAvailabilityCache({
-      redis: reader,
-      subscriber: sub,
-      namespace: t.namespace,
-      maxStaleMs: 60_000,
-    });
-    const a = app();
-    const sku = skuScenario(store, "mem-1");
-    await sku.append(listed("mem-1", { stock: 5 }));
-    await eventually(async () => ((await revisionOf(a, "mem-1")) === 0 ? true : undefined), 5000);
+    const { a, sku } = await servedSku("mem-1", { maxStaleMs: 60_000 });
     const reads = vi.spyOn(reader, "evalsha");
     for (let i = 0; i < 200; i++) {
       const res = await a.request("/v1/products/mem-1/availability");
@@ -100,16 +101,7 @@ describe("availability served from memory", () => {
   });
 
   it("a lost pub/sub message is repaired within the staleness bound", async () => {
-    cache = makeAvailabilityCache({
-      redis: reader,
-      subscriber: sub,
-      namespace: t.namespace,
-      maxStaleMs: 150,
-    });
-    const a = app();
-    const sku = skuScenario(store, "mem-2");
-    await sku.append(listed("mem-2", { stock: 5 }));
-    await eventually(async () => ((await revisionOf(a, "mem-2")) === 0 ? true : undefined), 5000);
+    const { a } = await servedSku("mem-2", { maxStaleMs: 150 });
     // Change the view behind the projector's back: no message is published.
     const gen = (await t.redis.get(availabilityKeys(t.namespace).pointer)) as string;
     await t.redis.hset(availabilityKeys(t.namespace).sku(gen, "mem-2"), "revision", "7", "held", "1");
@@ -117,16 +109,7 @@ describe("availability served from memory", () => {
   });
 
   it("X-Min-Revision reads through the copy: the answer is at least that revision", async () => {
-    cache = makeAvailabilityCache({
-      redis: reader,
-      subscriber: sub,
-      namespace: t.namespace,
-      maxStaleMs: 60_000,
-    });
-    const a = app();
-    const sku = skuScenario(store, "mem-3");
-    await sku.append(listed("mem-3", { stock: 5 }));
-    await eventually(async () => ((await revisionOf(a, "mem-3")) === 0 ? true : undefined), 5000);
+    const { a, sku } = await servedSku("mem-3", { maxStaleMs: 60_000 });
     // Stop the pub/sub feeding the copy: only the read-your-writes path can bring the new revision.
     await sub.punsubscribe();
     const pending = a.request("/v1/products/mem-3/availability", {

@@ -1,23 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeMemoryEventStore } from "../infra/event-store/memory.ts";
-import { makeTokenVerifier, signToken } from "../infra/http/auth.ts";
-import { silentLogger } from "../infra/observability/logger.ts";
-import { makeRegistry } from "../infra/observability/metrics.ts";
-import { availabilityProjection } from "../projections/availability/redis.ts";
-import { ordersProjection } from "../projections/orders/postgres.ts";
-import { productsProjection } from "../projections/products/elasticsearch.ts";
-import { elasticsearchProductSearch } from "../projections/products/search.ts";
-import { projectionMetrics } from "../projections/runtime/metrics.ts";
-import { type RunningProjector, runProjector } from "../projections/runtime/runner.ts";
-import { memoryStatusSink } from "../projections/runtime/status.ts";
-import { testElasticsearch } from "../projections/testing/elasticsearch.ts";
-import { testDatabase } from "../projections/testing/postgres.ts";
-import { testRedis } from "../projections/testing/redis.ts";
+import { signToken } from "../infra/http/auth.ts";
+import { openReadStack, type ReadStack } from "./testing/read-stack.ts";
 import { eventually, listed, placed, skuScenario } from "../projections/testing/scenario.ts";
-import { makeReadApp } from "./app.ts";
-import { makeAvailabilityCache } from "./availability-cache.ts";
-import type { ReadApiDeps } from "./deps.ts";
 
 /**
  * Issue 12 on the read side, against real PostgreSQL, Redis and Elasticsearch: whatever text the log
@@ -27,52 +13,16 @@ import type { ReadApiDeps } from "./deps.ts";
 
 const SECRET = "read-hostile-test-secret-0123456789";
 const store = makeMemoryEventStore({ pollIntervalMs: 5 });
-let redis: ReturnType<typeof testRedis>;
-let db: Awaited<ReturnType<typeof testDatabase>>;
-let es: ReturnType<typeof testElasticsearch>;
-let projectors: RunningProjector[] = [];
-let deps: ReadApiDeps;
-let app: ReturnType<typeof makeReadApp>;
-let sub: ReturnType<ReturnType<typeof testRedis>["redis"]["duplicate"]>;
+let stack: ReadStack;
+let app: ReadStack["app"];
 let alice = "";
-const status = memoryStatusSink();
 
 beforeAll(async () => {
-  redis = testRedis();
-  db = await testDatabase();
-  es = testElasticsearch();
-  sub = redis.redis.duplicate();
-  const metrics = projectionMetrics(makeRegistry({ defaults: false }));
-  const run = (projection: Parameters<typeof runProjector>[0]["projection"]) =>
-    runProjector({ store, projection, logger: silentLogger(), metrics, status });
-  projectors = [
-    run(availabilityProjection(redis.redis, { namespace: redis.namespace })),
-    run(ordersProjection(db.pool)),
-    run(productsProjection(es.es, { prefix: es.prefix })),
-  ];
-  deps = {
-    redis: redis.redis,
-    namespace: redis.namespace,
-    pool: db.pool,
-    search: elasticsearchProductSearch(es.es, { prefix: es.prefix }),
-    availability: makeAvailabilityCache({ redis: redis.redis, subscriber: sub, namespace: redis.namespace }),
-    verify: makeTokenVerifier(SECRET),
-    limiter: null,
-    ipRead: null,
-    minRevisionWaitMs: 5000,
-  };
-  app = makeReadApp(deps);
+  stack = await openReadStack(store, { secret: SECRET, minRevisionWaitMs: 5000 });
+  app = stack.app;
   alice = await signToken(SECRET, { userId: "alice" });
 });
-afterAll(async () => {
-  await Promise.all(projectors.map((p) => p.stop()));
-  await deps.availability.close();
-  sub.disconnect();
-  await store.close();
-  await redis.cleanup();
-  await db.cleanup();
-  await es.cleanup();
-});
+afterAll(() => stack.close());
 
 const get = (path: string, headers: Record<string, string> = {}) => app.request(path, { headers });
 
@@ -101,7 +51,7 @@ describe("item 3: every projection stores any text a decoded event carries", () 
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({ reservationId: id, status: "held", userId: "alice" });
     }
-    const stored = await db.pool.query<{ name: string }>(
+    const stored = await stack.db.pool.query<{ name: string }>(
       "SELECT name FROM hf_orders.sku_sales WHERE sku_id = $1",
       ["hi-lamp"],
     );
@@ -115,7 +65,7 @@ describe("item 3: every projection stores any text a decoded event carries", () 
       return body.items.find((i) => i.skuId === "hi-lamp");
     });
     expect(found.name).toBe("lamp\u0000nul");
-    const states = (await status.readAll()).map((s) => s.state);
+    const states = (await stack.status.readAll()).map((s) => s.state);
     expect(states).not.toContain("parked");
   });
 });

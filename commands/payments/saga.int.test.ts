@@ -39,11 +39,16 @@ afterEach(async () => {
   await db.drop();
 });
 
-/** A listed SKU with a hold for `userId` turned into an order; returns the ids. */
-const placeOrder = async (skuId: string, userId: string, paymentToken = "tok_visa", stock = 1) => {
+/** A listed SKU with a hold for `userId` turned into order `orderId`; returns the ids. */
+const placeOrder = async (
+  skuId: string,
+  userId: string,
+  paymentToken = "tok_visa",
+  stock = 1,
+  orderId: string = randomUUID(),
+) => {
   if ((await world.sink.state(skuId))._tag === "Unlisted") await world.send(skuId, listSkuBody(skuId, stock));
   const reservationId = randomUUID();
-  const orderId = randomUUID();
   const r = await world.send(
     skuId,
     commandBody({ type: "PlaceReservation", reservationId, userId, quantity: 1, allowPartial: false }),
@@ -120,22 +125,7 @@ describe("payment saga with the gateway simulator", () => {
     // The first charge request hangs (accepted, never answered): the adapter times out, the saga retries.
     sim.configure({ keyScripts: { [orderId]: ["hang", "ok"] } });
     const skuId = "tee-timeout";
-    await world.send(skuId, listSkuBody(skuId, 1));
-    const reservationId = randomUUID();
-    await world.send(
-      skuId,
-      commandBody({
-        type: "PlaceReservation",
-        reservationId,
-        userId: "alice",
-        quantity: 1,
-        allowPartial: false,
-      }),
-    );
-    await world.send(
-      skuId,
-      commandBody({ type: "PlaceOrder", orderId, reservationId, userId: "alice", paymentToken: "tok_visa" }),
-    );
+    await placeOrder(skuId, "alice", "tok_visa", 1, orderId);
     await settled(skuId, orderId, "confirmed");
     expect(sim.stats().chargeRequests[orderId]).toBe(2);
     expect(sim.stats().charges[orderId]).toBe(1);
@@ -152,22 +142,7 @@ describe("payment saga with the gateway simulator", () => {
       keyScripts: { [orderId]: ["lost-response", "server-error", "server-error"] },
     });
     const skuId = "tee-lost";
-    await world.send(skuId, listSkuBody(skuId, 1));
-    const reservationId = randomUUID();
-    await world.send(
-      skuId,
-      commandBody({
-        type: "PlaceReservation",
-        reservationId,
-        userId: "alice",
-        quantity: 1,
-        allowPartial: false,
-      }),
-    );
-    await world.send(
-      skuId,
-      commandBody({ type: "PlaceOrder", orderId, reservationId, userId: "alice", paymentToken: "tok_visa" }),
-    );
+    await placeOrder(skuId, "alice", "tok_visa", 1, orderId);
     await settled(skuId, orderId, "confirmed");
     const stats = sim.stats();
     expect(stats.charges[orderId]).toBe(1);
@@ -290,22 +265,7 @@ describe("payment saga with the gateway simulator", () => {
     const orderId = randomUUID();
     sim.configure({ keyScripts: { [orderId]: ["server-error", "server-error", "server-error"] } });
     const skuId = "tee-not-charged";
-    await world.send(skuId, listSkuBody(skuId, 1));
-    const reservationId = randomUUID();
-    await world.send(
-      skuId,
-      commandBody({
-        type: "PlaceReservation",
-        reservationId,
-        userId: "alice",
-        quantity: 1,
-        allowPartial: false,
-      }),
-    );
-    await world.send(
-      skuId,
-      commandBody({ type: "PlaceOrder", orderId, reservationId, userId: "alice", paymentToken: "tok_visa" }),
-    );
+    const { reservationId } = await placeOrder(skuId, "alice", "tok_visa", 1, orderId);
     await settled(skuId, orderId, "payment_failed");
     expect(sim.stats().statusRequests[orderId]).toBe(1);
     expect(sim.stats().charges[orderId]).toBeUndefined();

@@ -1,5 +1,6 @@
 import type { Consumer, ConsumerConfig, Kafka } from "kafkajs";
-import { Counter, Gauge, type Registry } from "prom-client";
+import type { Counter, Gauge, Registry } from "prom-client";
+import { sharedCounter, sharedGauge } from "../observability/metrics.ts";
 import type { Logger } from "../observability/logger.ts";
 
 /**
@@ -71,22 +72,16 @@ interface SupervisorMetrics {
 
 const metricsOf = (registry: Registry | undefined): SupervisorMetrics | null => {
   if (registry === undefined) return null;
-  const restarts =
-    (registry.getSingleMetric("holdfast_kafka_consumer_restarts_total") as Counter | undefined) ??
-    new Counter({
-      name: "holdfast_kafka_consumer_restarts_total",
-      help: "Kafka consumers rebuilt by the supervisor after a crash or a stalled join",
-      labelNames: ["consumer", "reason"],
-      registers: [registry],
-    });
-  const up =
-    (registry.getSingleMetric("holdfast_kafka_consumer_up") as Gauge | undefined) ??
-    new Gauge({
-      name: "holdfast_kafka_consumer_up",
-      help: "1 while the supervised consumer is a member of its group, 0 while it is rebuilt or joining",
-      labelNames: ["consumer"],
-      registers: [registry],
-    });
+  const restarts = sharedCounter(registry, {
+    name: "holdfast_kafka_consumer_restarts_total",
+    help: "Kafka consumers rebuilt by the supervisor after a crash or a stalled join",
+    labelNames: ["consumer", "reason"],
+  });
+  const up = sharedGauge(registry, {
+    name: "holdfast_kafka_consumer_up",
+    help: "1 while the supervised consumer is a member of its group, 0 while it is rebuilt or joining",
+    labelNames: ["consumer"],
+  });
   return { restarts, up };
 };
 

@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
-import { Histogram, type Registry } from "prom-client";
+import type { Registry } from "prom-client";
+import { sharedHistogram } from "./metrics.ts";
 import type { Tracing } from "./tracing.ts";
 
 /** Where the request's trace (its server span's `traceparent`) is kept on the hono context. */
@@ -26,17 +27,12 @@ export const httpObservability = (deps: {
   readonly registry: Registry;
   readonly tracing: Tracing;
 }): MiddlewareHandler => {
-  const name = "holdfast_http_request_duration_seconds";
-  const known = deps.registry.getSingleMetric(name) as Histogram<"method" | "route" | "status"> | undefined;
-  const duration =
-    known ??
-    new Histogram({
-      name,
-      help: "HTTP requests by method, route pattern and status, from the first byte read to the answer",
-      labelNames: ["method", "route", "status"],
-      buckets: HTTP_BUCKETS,
-      registers: [deps.registry],
-    });
+  const duration = sharedHistogram(deps.registry, {
+    name: "holdfast_http_request_duration_seconds",
+    help: "HTTP requests by method, route pattern and status, from the first byte read to the answer",
+    labelNames: ["method", "route", "status"],
+    buckets: HTTP_BUCKETS,
+  });
   return async (c, next) => {
     const started = performance.now();
     const span = deps.tracing.start(`HTTP ${c.req.method}`, {

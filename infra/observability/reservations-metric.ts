@@ -1,4 +1,5 @@
-import { Counter, type Registry } from "prom-client";
+import type { Counter } from "prom-client";
+import { type Registry, sharedCounter } from "./metrics.ts";
 
 export type ReservationsCounter = Counter<"outcome" | "reason">;
 
@@ -9,10 +10,8 @@ export type ReservationsCounter = Counter<"outcome" | "reason">;
  * the log. One counter per registry, shared by both when they run in one process.
  */
 export const reservationsCounter = (registry: Registry): ReservationsCounter =>
-  (registry.getSingleMetric("holdfast_reservations_total") as ReservationsCounter | undefined) ??
-  new Counter({
+  sharedCounter(registry, {
     name: "holdfast_reservations_total",
     help: "Reservation decisions: accepted (reason full or partial) or refused (reason as in the log, or sold-out at the edge)",
     labelNames: ["outcome", "reason"],
-    registers: [registry],
   });

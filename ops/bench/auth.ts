@@ -12,15 +12,10 @@
 import { createSecretKey } from "node:crypto";
 import { jwtVerify } from "jose";
 import { makeTokenVerifier, signToken } from "../../infra/http/auth.ts";
+import { positiveIntArg } from "./args.ts";
 
-const option = (name: string, fallback: number): number => {
-  const at = process.argv.indexOf(`--${name}`);
-  const value = at === -1 ? fallback : Number(process.argv[at + 1]);
-  if (!Number.isSafeInteger(value) || value < 1) throw new Error(`--${name} takes a positive integer`);
-  return value;
-};
-const RUNS = option("runs", 7);
-const TOKENS = option("tokens", 20_000);
+const RUNS = positiveIntArg("runs", 7);
+const TOKENS = positiveIntArg("tokens", 20_000);
 const SECRET = "bench-secret-0123456789abcdef";
 
 const cpuMicros = async (n: number, f: (i: number) => Promise<unknown>): Promise<number> => {

@@ -24,16 +24,11 @@ import {
   sealEvents,
   streamIdOf,
 } from "../../event-schemas/index.ts";
+import { positiveIntArg } from "./args.ts";
 
 const BATCH = 250;
-const option = (name: string, fallback: number): number => {
-  const at = process.argv.indexOf(`--${name}`);
-  const value = at === -1 ? fallback : Number(process.argv[at + 1]);
-  if (!Number.isSafeInteger(value) || value < 1) throw new Error(`--${name} takes a positive integer`);
-  return value;
-};
-const RUNS = option("runs", 7);
-const COMMANDS = option("commands", 60_000);
+const RUNS = positiveIntArg("runs", 7);
+const COMMANDS = positiveIntArg("commands", 60_000);
 const STOCK = Math.floor(COMMANDS * 0.6);
 const T0 = Date.parse("2026-11-21T12:00:00.000Z");
 

@@ -33,21 +33,18 @@ import { verifyStore } from "../audit/verify-store.ts";
 import { namespaceOf } from "../serve/namespace.ts";
 import { dropNamespace, freePort, waitFor } from "../serve/testing/harness.ts";
 import { processCpuMicros } from "./process-cpu.ts";
+import { argValue } from "./args.ts";
 
-const option = (name: string): string | undefined => {
-  const at = process.argv.indexOf(`--${name}`);
-  return at === -1 ? undefined : process.argv[at + 1];
-};
-const N = Number(option("n") ?? 300_000);
+const N = Number(argValue("n") ?? 300_000);
 if (!Number.isSafeInteger(N) || N < 100) throw new Error("--n takes a whole number >= 100");
-const PROFILE_DIR = option("profile");
+const PROFILE_DIR = argValue("profile");
 /** `--ports BASE`: the servers started listen on BASE, BASE+1, … (a range kept for this bench); else any free port. */
-const PORT_BASE = option("ports");
+const PORT_BASE = argValue("ports");
 let portsTaken = 0;
 const benchPort = async (): Promise<number> =>
   PORT_BASE === undefined ? freePort() : Number(PORT_BASE) + portsTaken++;
 /** Extra node flags for the handler process (e.g. `--node-flags=--max-semi-space-size=64`). */
-const NODE_FLAGS = (option("node-flags") ?? "").split(" ").filter((f) => f !== "");
+const NODE_FLAGS = (argValue("node-flags") ?? "").split(" ").filter((f) => f !== "");
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const BROKERS = process.env.KAFKA_BROKERS ?? "127.0.0.1:9092";
 const ROOT = new URL("../../", import.meta.url).pathname;

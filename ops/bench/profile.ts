@@ -24,12 +24,6 @@ export const profilePhase = async <A>(dir: string | undefined, name: string, f: 
   }
 };
 
-/** `--name value` from argv, or `undefined`. */
-export const argValue = (name: string): string | undefined => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-};
-
 /** Start a CPU profile now; the returned function stops it and writes `DIR/<name>.cpuprofile`. */
 export const startProfile = async (dir: string, name: string): Promise<() => Promise<void>> => {
   const session = new Session();

@@ -32,7 +32,8 @@ import { makeReadApp } from "../../read-api/app.ts";
 import { makeAvailabilityCache } from "../../read-api/availability-cache.ts";
 import { deleteKeysWithPrefix } from "../../projections/testing/redis.ts";
 import { deleteIndicesWithPrefix } from "../../projections/testing/elasticsearch.ts";
-import { argValue, startProfile } from "./profile.ts";
+import { argValue } from "./args.ts";
+import { startProfile } from "./profile.ts";
 import { GARMENTS, MATERIALS, pick, productName, queryMix } from "./search-mix.ts";
 
 interface AutocannonResult {

@@ -23,14 +23,11 @@ import { skuScenario } from "../../projections/testing/scenario.ts";
 import { saleWorkload } from "../../projections/testing/workload.ts";
 import { deleteKeysWithPrefix } from "../../projections/testing/redis.ts";
 import { deleteIndicesWithPrefix } from "../../projections/testing/elasticsearch.ts";
-import { argValue, profilePhase } from "./profile.ts";
+import { argValue } from "./args.ts";
+import { profilePhase } from "./profile.ts";
 
-const arg = (name: string, d: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : d;
-};
-const EVENTS = arg("events", 1_000_000);
-const SKUS = arg("skus", 100);
+const EVENTS = Number(argValue("events") ?? 1_000_000);
+const SKUS = Number(argValue("skus") ?? 100);
 const PROFILE = argValue("profile");
 const only = process.argv.includes("--only")
   ? process.argv[process.argv.indexOf("--only") + 1]?.split(",")
