@@ -5,7 +5,8 @@ import { signToken } from "../infra/http/auth.ts";
 import { makeReadApp } from "./app.ts";
 import { openReadStack, type ReadStack } from "./testing/read-stack.ts";
 import { makeRateLimiter } from "../infra/redis/rate-limit.ts";
-import { eventually, listed, orderPlaced, placed, skuScenario } from "../projections/testing/scenario.ts";
+import { listed, orderPlaced, placed } from "../event-schemas/testing/sku-events.ts";
+import { eventually, skuScenario } from "../projections/testing/scenario.ts";
 
 const SECRET = "read-api-test-secret-0123456789";
 const store = makeMemoryEventStore({ pollIntervalMs: 5 });

@@ -11,7 +11,8 @@ import { projectionMetrics } from "../projections/runtime/metrics.ts";
 import { type RunningProjector, runProjector } from "../projections/runtime/runner.ts";
 import { memoryStatusSink } from "../projections/runtime/status.ts";
 import { testRedis } from "../projections/testing/redis.ts";
-import { eventually, listed, placed, skuScenario } from "../projections/testing/scenario.ts";
+import { listed, placed } from "../event-schemas/testing/sku-events.ts";
+import { eventually, skuScenario } from "../projections/testing/scenario.ts";
 import { type AvailabilityCache, makeAvailabilityCache } from "./availability-cache.ts";
 import { makeReadApp } from "./app.ts";
 

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeMemoryEventStore } from "../infra/event-store/memory.ts";
 import { signToken } from "../infra/http/auth.ts";
 import { openReadStack, type ReadStack } from "./testing/read-stack.ts";
-import { eventually, listed, placed, skuScenario } from "../projections/testing/scenario.ts";
+import { listed, placed } from "../event-schemas/testing/sku-events.ts";
+import { eventually, skuScenario } from "../projections/testing/scenario.ts";
 
 /**
  * Issue 12 on the read side, against real PostgreSQL, Redis and Elasticsearch: whatever text the log

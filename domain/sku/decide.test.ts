@@ -1,19 +1,7 @@
 import { describe, it } from "vitest";
 import type { SkuEvent } from "../../event-schemas/index.ts";
-import {
-  at,
-  cancelledEvent,
-  cmd,
-  expiredEvent,
-  given,
-  listed,
-  listSku,
-  placedEvent,
-  rejectedEvent,
-  reserveBody,
-  T0,
-  uuid,
-} from "./testing.ts";
+import { cancelled, expired, orderPlaced, placed, rejected } from "../../event-schemas/testing/sku-events.ts";
+import { at, cmd, given, listed, listSku, reserveBody, T0, uuid } from "./testing.ts";
 
 const R1 = uuid(1);
 const R2 = uuid(2);
@@ -25,20 +13,7 @@ const HOLD_END = at(120);
 const reserve = (userId: string, quantity: number, reservationId: string, now = T0, allowPartial = false) =>
   cmd(reserveBody(userId, quantity, reservationId, allowPartial), now);
 const held = (userId: string, quantity: number, reservationId: string, expiresAt = HOLD_END) =>
-  placedEvent(userId, quantity, reservationId, expiresAt);
-const orderPlaced = (userId: string, quantity: number, reservationId: string, orderId: string): SkuEvent =>
-  ({
-    type: "OrderPlaced",
-    data: {
-      orderId,
-      reservationId,
-      userId,
-      quantity,
-      amountCents: 2500 * quantity,
-      currency: "EUR",
-      paymentToken: "tok",
-    },
-  }) as SkuEvent;
+  placed(reservationId, userId, quantity, expiresAt);
 const checkout = (userId: string, reservationId: string, orderId: string, now = T0) =>
   cmd({ type: "PlaceOrder", orderId, reservationId, userId, paymentToken: "tok" } as never, now);
 const paid = (orderId: string, now = T0) =>
@@ -101,18 +76,18 @@ describe("placing a reservation", () => {
   it("rejects sale-closed after the sale is closed", () => {
     given([listed(), { type: "SaleClosed", data: {} }])
       .when(reserve("ann", 1, R1))
-      .then([rejectedEvent("ann", 1, R1, "sale-closed")]);
+      .then([rejected("ann", { reservationId: R1, quantityRequested: 1, reason: "sale-closed" })]);
   });
   it("rejects sale-closed at and after the end of the sale window", () => {
     given([listed({ saleEndsAt: at(60) as never })])
       .when(reserve("ann", 1, R1, at(60)))
-      .then([rejectedEvent("ann", 1, R1, "sale-closed")]);
+      .then([rejected("ann", { reservationId: R1, quantityRequested: 1, reason: "sale-closed" })]);
   });
   it("rejects sale-not-open before the window opens, accepts from its start", () => {
     const history = [listed({ saleStartsAt: at(60) as never, saleEndsAt: at(600) as never })];
     given(history)
       .when(reserve("ann", 1, R1, at(59)))
-      .then([rejectedEvent("ann", 1, R1, "sale-not-open")]);
+      .then([rejected("ann", { reservationId: R1, quantityRequested: 1, reason: "sale-not-open" })]);
     given(history)
       .when(reserve("ann", 1, R1, at(60)))
       .then([held("ann", 1, R1, at(180))]);
@@ -120,66 +95,75 @@ describe("placing a reservation", () => {
   it("rejects limit-exceeded when held units would pass the per-user limit", () => {
     given([listed({ perUserLimit: 2 }), held("ann", 1, R1)])
       .when(reserve("ann", 2, R2))
-      .then([rejectedEvent("ann", 2, R2, "limit-exceeded")]);
+      .then([rejected("ann", { reservationId: R2, quantityRequested: 2, reason: "limit-exceeded" })]);
   });
   it("counts ordered and sold units against the limit too", () => {
-    const ordered = [listed({ perUserLimit: 1 }), held("ann", 1, R1), orderPlaced("ann", 1, R1, O1)];
+    const ordered = [listed({ perUserLimit: 1 }), held("ann", 1, R1), orderPlaced(O1, R1, "ann", 1, 2500)];
     given(ordered)
       .when(reserve("ann", 1, R2))
-      .then([rejectedEvent("ann", 1, R2, "limit-exceeded")]);
+      .then([rejected("ann", { reservationId: R2, quantityRequested: 1, reason: "limit-exceeded" })]);
     given([...ordered, succeededEvent(O1, R1, 1)])
       .when(reserve("ann", 1, R2))
-      .then([rejectedEvent("ann", 1, R2, "limit-exceeded")]);
+      .then([rejected("ann", { reservationId: R2, quantityRequested: 1, reason: "limit-exceeded" })]);
   });
   it("gives back limit when a hold is cancelled, expires or its payment fails", () => {
     const base = [listed({ perUserLimit: 1 }), held("ann", 1, R1)];
-    given([...base, cancelledEvent("ann", 1, R1)])
+    given([...base, cancelled(R1, "ann", 1)])
       .when(reserve("ann", 1, R2))
       .then([held("ann", 1, R2)]);
-    given([...base, orderPlaced("ann", 1, R1, O1), failedEvent(O1, R1, 1)])
+    given([...base, orderPlaced(O1, R1, "ann", 1, 2500), failedEvent(O1, R1, 1)])
       .when(reserve("ann", 1, R2))
       .then([held("ann", 1, R2)]);
     given(base)
       .when(reserve("ann", 1, R2, HOLD_END))
-      .then([expiredEvent("ann", 1, R1, HOLD_END), held("ann", 1, R2, at(240))]);
+      .then([expired(R1, "ann", 1, HOLD_END), held("ann", 1, R2, at(240))]);
   });
   it("checks the limit before the stock", () => {
     given([listed({ stock: 1, perUserLimit: 1 }), held("ann", 1, R1)])
       .when(reserve("ann", 1, R2))
-      .then([rejectedEvent("ann", 1, R2, "limit-exceeded")]);
+      .then([rejected("ann", { reservationId: R2, quantityRequested: 1, reason: "limit-exceeded" })]);
   });
   it("checks the sale window before the limit", () => {
     given([listed({ perUserLimit: 1 }), held("ann", 1, R1), { type: "SaleClosed", data: {} }])
       .when(reserve("ann", 1, R2))
-      .then([rejectedEvent("ann", 1, R2, "sale-closed")]);
+      .then([rejected("ann", { reservationId: R2, quantityRequested: 1, reason: "sale-closed" })]);
   });
   it("rejects sold-out when nothing is left", () => {
     given([listed({ stock: 2 }), held("bob", 2, R1)])
       .when(reserve("ann", 1, R2))
-      .then([rejectedEvent("ann", 1, R2, "sold-out")]);
+      .then([rejected("ann", { reservationId: R2, quantityRequested: 1, reason: "sold-out" })]);
   });
   it("rejects insufficient-stock when fewer units are left than asked", () => {
     given([listed({ stock: 3 }), held("bob", 2, R1)])
       .when(reserve("ann", 2, R2))
-      .then([rejectedEvent("ann", 2, R2, "insufficient-stock")]);
+      .then([rejected("ann", { reservationId: R2, quantityRequested: 2, reason: "insufficient-stock" })]);
   });
   it("allocates what is left under allowPartial", () => {
     given([listed({ stock: 3, perUserLimit: 5 }), held("bob", 2, R1)])
       .when(reserve("ann", 4, R2, T0, true))
-      .then([placedEvent("ann", 1, R2, HOLD_END, 4, true)]);
+      .then([placed(R2, "ann", 1, HOLD_END, { quantityRequested: 4, allowPartial: true })]);
   });
   it("caps a partial allocation at the shopper's remaining limit", () => {
     given([listed({ stock: 10, perUserLimit: 3 }), held("ann", 1, R1)])
       .when(reserve("ann", 5, R2, T0, true))
-      .then([placedEvent("ann", 2, R2, HOLD_END, 5, true)]);
+      .then([placed(R2, "ann", 2, HOLD_END, { quantityRequested: 5, allowPartial: true })]);
   });
   it("rejects a partial request with no limit left, or no stock left", () => {
     given([listed({ stock: 10, perUserLimit: 1 }), held("ann", 1, R1)])
       .when(reserve("ann", 2, R2, T0, true))
-      .then([rejectedEvent("ann", 2, R2, "limit-exceeded", true)]);
+      .then([
+        rejected("ann", {
+          reservationId: R2,
+          quantityRequested: 2,
+          reason: "limit-exceeded",
+          allowPartial: true,
+        }),
+      ]);
     given([listed({ stock: 1, perUserLimit: 3 }), held("bob", 1, R1)])
       .when(reserve("ann", 2, R2, T0, true))
-      .then([rejectedEvent("ann", 2, R2, "sold-out", true)]);
+      .then([
+        rejected("ann", { reservationId: R2, quantityRequested: 2, reason: "sold-out", allowPartial: true }),
+      ]);
   });
 });
 
@@ -188,16 +172,12 @@ describe("expiry", () => {
   it("expires every hold past its deadline before allocating, and reuses the units", () => {
     given(history)
       .when(reserve("ann", 2, R3, at(130)))
-      .then([
-        expiredEvent("bob", 1, R1, at(60)),
-        expiredEvent("cy", 1, R2, at(120)),
-        held("ann", 2, R3, at(250)),
-      ]);
+      .then([expired(R1, "bob", 1, at(60)), expired(R2, "cy", 1, at(120)), held("ann", 2, R3, at(250))]);
   });
   it("ExpireHolds expires only what is due (a deadline reached is due)", () => {
     given(history)
       .when(expireHolds(at(60)))
-      .then([expiredEvent("bob", 1, R1, at(60))]);
+      .then([expired(R1, "bob", 1, at(60))]);
   });
   it("ExpireHolds with nothing due decides nothing", () => {
     given(history)
@@ -207,13 +187,13 @@ describe("expiry", () => {
   it("expires before any command, e.g. a restock", () => {
     given(history)
       .when(cmd({ type: "AddStock", quantity: 1 }, at(61)))
-      .then([expiredEvent("bob", 1, R1, at(60)), { type: "StockAdded", data: { quantity: 1, stock: 3 } }]);
+      .then([expired(R1, "bob", 1, at(60)), { type: "StockAdded", data: { quantity: 1, stock: 3 } }]);
   });
   it("never expires cancelled holds or holds whose order awaits payment", () => {
     given([
       ...history,
-      cancelledEvent("bob", 1, R1),
-      orderPlaced("cy", 1, R2, O1),
+      cancelled(R1, "bob", 1),
+      orderPlaced(O1, R2, "cy", 1, 2500),
       { type: "PaymentUnresolved", data: { orderId: O1, reservationId: R2, reason: "timeout" } },
     ] as SkuEvent[])
       .when(expireHolds(at(10_000)))
@@ -226,25 +206,28 @@ describe("cancelling a hold", () => {
   it("cancels the owner's active hold", () => {
     given(history)
       .when(cancel("ann", R1))
-      .then([cancelledEvent("ann", 1, R1)]);
+      .then([cancelled(R1, "ann", 1)]);
   });
   it("refuses someone else", () => {
     given(history).when(cancel("bob", R1)).thenError("NotReservationOwner");
   });
   it("refuses an unknown or rejected reservation", () => {
     given(history).when(cancel("ann", R2)).thenError("ReservationNotFound");
-    given([...history, rejectedEvent("ann", 5, R2, "limit-exceeded")])
+    given([
+      ...history,
+      rejected("ann", { reservationId: R2, quantityRequested: 5, reason: "limit-exceeded" }),
+    ])
       .when(cancel("ann", R2))
       .thenError("ReservationNotFound");
   });
   it("refuses a hold already cancelled, expired, or ordered", () => {
-    given([...history, cancelledEvent("ann", 1, R1)])
+    given([...history, cancelled(R1, "ann", 1)])
       .when(cancel("ann", R1))
       .thenError("HoldNotActive");
-    given([...history, expiredEvent("ann", 1, R1, HOLD_END)])
+    given([...history, expired(R1, "ann", 1, HOLD_END)])
       .when(cancel("ann", R1))
       .thenError("HoldNotActive");
-    given([...history, orderPlaced("ann", 1, R1, O1)])
+    given([...history, orderPlaced(O1, R1, "ann", 1, 2500)])
       .when(cancel("ann", R1))
       .thenError("HoldNotActive");
   });
@@ -260,7 +243,7 @@ describe("checkout", () => {
   it("turns the owner's active hold into an order for price × quantity", () => {
     given(history)
       .when(checkout("ann", R1, O1))
-      .then([orderPlaced("ann", 2, R1, O1)]);
+      .then([orderPlaced(O1, R1, "ann", 2, 5000)]);
   });
   it("refuses someone else, an unknown hold, an inactive hold and a hold past its deadline", () => {
     given(history)
@@ -269,27 +252,31 @@ describe("checkout", () => {
     given(history)
       .when(checkout("ann", R2, O1))
       .thenError("ReservationNotFound");
-    given([...history, cancelledEvent("ann", 2, R1)])
+    given([...history, cancelled(R1, "ann", 2)])
       .when(checkout("ann", R1, O1))
       .thenError("HoldNotActive");
     given(history)
       .when(checkout("ann", R1, O1, at(120)))
       .thenError("HoldNotActive");
-    given([...history, orderPlaced("ann", 2, R1, O1)])
+    given([...history, orderPlaced(O1, R1, "ann", 2, 5000)])
       .when(checkout("ann", R1, O2))
       .thenError("HoldNotActive");
   });
 });
 
 describe("payment results", () => {
-  const history = [listed({ stock: 2, perUserLimit: 2 }), held("ann", 2, R1), orderPlaced("ann", 2, R1, O1)];
+  const history = [
+    listed({ stock: 2, perUserLimit: 2 }),
+    held("ann", 2, R1),
+    orderPlaced(O1, R1, "ann", 2, 5000),
+  ];
   it("succeeded: the units are sold", () => {
     given(history)
       .when(paid(O1))
       .then([succeededEvent(O1, R1, 2)]);
     given([...history, succeededEvent(O1, R1, 2), { type: "StockAdded", data: { quantity: 1, stock: 3 } }])
       .when(reserve("bob", 2, R2))
-      .then([rejectedEvent("bob", 2, R2, "insufficient-stock")]);
+      .then([rejected("bob", { reservationId: R2, quantityRequested: 2, reason: "insufficient-stock" })]);
   });
   it("failed: the units are released", () => {
     given(history)
@@ -307,7 +294,7 @@ describe("payment results", () => {
     given(history).when(unresolved(O1)).then([unresolvedEvent]);
     given([...history, unresolvedEvent])
       .when(reserve("bob", 1, R2, at(10_000)))
-      .then([rejectedEvent("bob", 1, R2, "sold-out")]);
+      .then([rejected("bob", { reservationId: R2, quantityRequested: 1, reason: "sold-out" })]);
     given([...history, unresolvedEvent])
       .when(paid(O1, at(10_000)))
       .then([succeededEvent(O1, R1, 2)]);
@@ -336,7 +323,13 @@ describe("idempotency by requestId", () => {
       .thenError("RequestAlreadyDecided");
   });
   it("a rejected reservation request is decided too", () => {
-    given([listed({ stock: 0 }), { event: rejectedEvent("ann", 1, R1, "sold-out"), requestId: "req-a" }])
+    given([
+      listed({ stock: 0 }),
+      {
+        event: rejected("ann", { reservationId: R1, quantityRequested: 1, reason: "sold-out" }),
+        requestId: "req-a",
+      },
+    ])
       .when(cmd(reserveBody("ann", 1, R1), T0, "req-a"))
       .thenError("RequestAlreadyDecided");
   });
@@ -344,7 +337,7 @@ describe("idempotency by requestId", () => {
     given([listed(), held("ann", 1, R1)])
       .when(reserve("ann", 1, R1))
       .thenError("RequestAlreadyDecided");
-    given([listed(), held("ann", 1, R1), orderPlaced("ann", 1, R1, O1)])
+    given([listed(), held("ann", 1, R1), orderPlaced(O1, R1, "ann", 1, 2500)])
       .when(checkout("ann", R1, O1))
       .thenError("RequestAlreadyDecided");
   });

@@ -4,13 +4,14 @@ import { decideBatch } from "./decide-batch.ts";
 import { evolve, foldEvents, InconsistentEvent } from "./evolve.ts";
 import { availabilityOf, nextHoldDeadline, reservationOf, snapshotOf } from "./queries.ts";
 import { initialState } from "./state.ts";
-import { at, cancelledEvent, cmd, listed, placedEvent, reserveBody, T0, uuid } from "./testing.ts";
+import { cancelled, placed } from "../../event-schemas/testing/sku-events.ts";
+import { at, cmd, listed, reserveBody, T0, uuid } from "./testing.ts";
 
 describe("evolve", () => {
   it("is pure: the input state is unchanged and still answers as before", () => {
-    const before = foldEvents([listed({ stock: 5 }), placedEvent("ann", 1, uuid(1), at(120))]);
+    const before = foldEvents([listed({ stock: 5 }), placed(uuid(1), "ann", 1, at(120))]);
     const snapshot = snapshotOf(before);
-    const after = evolve(before, cancelledEvent("ann", 1, uuid(1)));
+    const after = evolve(before, cancelled(uuid(1), "ann", 1));
     expect(snapshotOf(before)).toEqual(snapshot);
     expect(reservationOf(before, uuid(1))?.status).toBe("held");
     expect(reservationOf(after, uuid(1))?.status).toBe("cancelled");
@@ -19,14 +20,14 @@ describe("evolve", () => {
 
   it("branches: two successors of one state do not see each other", () => {
     const base = foldEvents([listed({ stock: 5 })]);
-    const a = evolve(base, placedEvent("ann", 2, uuid(1), at(120)));
-    const b = evolve(base, placedEvent("bob", 3, uuid(2), at(120)));
+    const a = evolve(base, placed(uuid(1), "ann", 2, at(120)));
+    const b = evolve(base, placed(uuid(2), "bob", 3, at(120)));
     expect(reservationOf(a, uuid(2))).toBeUndefined();
     expect(reservationOf(b, uuid(1))).toBeUndefined();
     expect(availabilityOf(a, T0)?.held).toBe(2);
     expect(availabilityOf(b, T0)?.held).toBe(3);
     // ...and each can go on being extended.
-    const b2 = evolve(b, placedEvent("cy", 1, uuid(3), at(60)));
+    const b2 = evolve(b, placed(uuid(3), "cy", 1, at(60)));
     expect(availabilityOf(b2, T0)?.held).toBe(4);
     expect(nextHoldDeadline(b2)).toBe(at(60));
     expect(nextHoldDeadline(b)).toBe(at(120));
@@ -44,15 +45,15 @@ describe("evolve", () => {
   });
 
   it("throws on an event that cannot follow the state (a corrupt stream is a bug, not a decision)", () => {
-    expect(() => evolve(initialState, cancelledEvent("ann", 1, uuid(1)))).toThrow(InconsistentEvent);
+    expect(() => evolve(initialState, cancelled(uuid(1), "ann", 1))).toThrow(InconsistentEvent);
     expect(() => foldEvents([listed(), listed()])).toThrow(InconsistentEvent);
-    expect(() => foldEvents([listed(), cancelledEvent("ann", 1, uuid(1))])).toThrow(InconsistentEvent);
+    expect(() => foldEvents([listed(), cancelled(uuid(1), "ann", 1)])).toThrow(InconsistentEvent);
   });
 
   it("foldEvents records the requests the events answered when given their requestIds", () => {
     const state = foldEvents([
       { event: listed(), requestId: "r-list" },
-      { event: placedEvent("ann", 1, uuid(1), at(120)), requestId: "r-1" },
+      { event: placed(uuid(1), "ann", 1, at(120)), requestId: "r-1" },
     ]);
     const replay = decideBatch(state, [cmd(reserveBody("ann", 1, uuid(5)), T0, "r-1")]);
     expect(replay.outcomes[0]).toEqual(E.left({ _tag: "RequestAlreadyDecided", requestId: "r-1" }));

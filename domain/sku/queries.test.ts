@@ -13,21 +13,8 @@ import {
   usageOf,
 } from "./queries.ts";
 import { initialState } from "./state.ts";
-import { at, cmd, listed, listSku, placedEvent, reserveBody, T0, uuid } from "./testing.ts";
-
-const order = (reservationId: string, orderId: string, userId = "ann", quantity = 1): SkuEvent =>
-  ({
-    type: "OrderPlaced",
-    data: {
-      orderId,
-      reservationId,
-      userId,
-      quantity,
-      amountCents: 2500 * quantity,
-      currency: "EUR",
-      paymentToken: "t",
-    },
-  }) as SkuEvent;
+import { orderPlaced, placed } from "../../event-schemas/testing/sku-events.ts";
+import { at, cmd, listed, listSku, reserveBody, T0, uuid } from "./testing.ts";
 
 describe("queries", () => {
   it("availabilityOf: undefined before listing; totals and the sale's status at a time", () => {
@@ -46,13 +33,13 @@ describe("queries", () => {
     expect(availabilityOf(window, at(100))?.status).toBe("closed");
     const soldOut = foldEvents([
       listed({ stock: 2 }),
-      placedEvent("ann", 1, uuid(1), at(120)),
-      order(uuid(1), uuid(9)),
+      placed(uuid(1), "ann", 1, at(120)),
+      orderPlaced(uuid(9), uuid(1), "ann", 1, 2500),
       {
         type: "PaymentSucceeded",
         data: { orderId: uuid(9), reservationId: uuid(1), quantity: 1, paymentId: "p" },
       },
-      placedEvent("bob", 1, uuid(2), at(120)),
+      placed(uuid(2), "bob", 1, at(120)),
     ] as SkuEvent[]);
     expect(availabilityOf(soldOut, T0)).toEqual({
       total: 2,
@@ -66,7 +53,11 @@ describe("queries", () => {
   });
 
   it("reservationOf and orderOf follow a hold through checkout and payment", () => {
-    const events = [listed(), placedEvent("ann", 2, uuid(1), at(120)), order(uuid(1), uuid(9), "ann", 2)];
+    const events = [
+      listed(),
+      placed(uuid(1), "ann", 2, at(120)),
+      orderPlaced(uuid(9), uuid(1), "ann", 2, 5000),
+    ];
     const state = foldEvents(events);
     expect(reservationOf(state, uuid(1))).toEqual({
       reservationId: uuid(1),
@@ -98,12 +89,12 @@ describe("queries", () => {
   it("nextHoldDeadline: the earliest hold that can still expire, even when deadlines arrive out of order", () => {
     const state = foldEvents([
       listed(),
-      placedEvent("ann", 1, uuid(1), at(120)),
-      placedEvent("bob", 1, uuid(2), at(60)), // a command stamped earlier, decided later
-      placedEvent("cy", 1, uuid(3), at(90)),
+      placed(uuid(1), "ann", 1, at(120)),
+      placed(uuid(2), "bob", 1, at(60)), // a command stamped earlier, decided later
+      placed(uuid(3), "cy", 1, at(90)),
     ]);
     expect(nextHoldDeadline(state)).toBe(at(60));
-    const ordered = foldEvents([order(uuid(2), uuid(9), "bob")], state);
+    const ordered = foldEvents([orderPlaced(uuid(9), uuid(2), "bob", 1, 2500)], state);
     expect(nextHoldDeadline(ordered)).toBe(at(90));
     expect(nextHoldDeadline(foldEvents([listed()]))).toBeNull();
     const { state: swept, outcomes } = decideBatch(ordered, [cmd({ type: "ExpireHolds" }, at(100))]);

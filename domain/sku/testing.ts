@@ -7,7 +7,8 @@ import { type FoldInput, foldEvents } from "./evolve.ts";
 import type { SkuState } from "./state.ts";
 
 /**
- * Test support for the SKU decider (imported by `*.test.ts` only): given/when/then specs and fixtures.
+ * Test support for the SKU decider (imported by `*.test.ts` only): given/when/then specs and the
+ * commands they send. The events come from `event-schemas/testing/sku-events.ts`.
  *
  * @example given(listed()).when(reserve("u1", 1)).then([placed("u1", 1)])
  */
@@ -52,39 +53,6 @@ export const listed = (over: Parameters<typeof listSku>[0] = {}): SkuEvent => {
 export const reserveBody = (userId: string, quantity: number, reservationId: string, allowPartial = false) =>
   ({ type: "PlaceReservation", reservationId, userId, quantity, allowPartial }) as SkuCommandBody;
 
-export const placedEvent = (
-  userId: string,
-  quantity: number,
-  reservationId: string,
-  expiresAt: string,
-  quantityRequested = quantity,
-  allowPartial = false,
-): SkuEvent =>
-  ({
-    type: "ReservationPlaced",
-    data: { reservationId, userId, quantityRequested, quantity, allowPartial, expiresAt },
-  }) as SkuEvent;
-
-export const rejectedEvent = (
-  userId: string,
-  quantityRequested: number,
-  reservationId: string,
-  reason: string,
-  allowPartial = false,
-): SkuEvent =>
-  ({
-    type: "ReservationRejected",
-    data: { reservationId, userId, quantityRequested, allowPartial, reason },
-  }) as SkuEvent;
-
-export const expiredEvent = (
-  userId: string,
-  quantity: number,
-  reservationId: string,
-  expiresAt: string,
-): SkuEvent =>
-  ({ type: "ReservationExpired", data: { reservationId, userId, quantity, expiresAt } }) as SkuEvent;
-
 /** given(history).when(command).then(events) | .thenError(tag) — decide against the folded history. */
 export const given = (history: ReadonlyArray<FoldInput>) => {
   const state: SkuState = foldEvents(history);
@@ -105,6 +73,3 @@ export const given = (history: ReadonlyArray<FoldInput>) => {
     },
   };
 };
-
-export const cancelledEvent = (userId: string, quantity: number, reservationId: string): SkuEvent =>
-  ({ type: "ReservationCancelled", data: { reservationId, userId, quantity } }) as SkuEvent;

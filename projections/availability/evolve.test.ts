@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cancelled, listed, paid, placed } from "../testing/scenario.ts";
+import { cancelled, listed, paid, placed } from "../../event-schemas/testing/sku-events.ts";
 import { availabilityOps } from "./evolve.ts";
 
 describe("availability ops", () => {

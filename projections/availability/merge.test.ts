@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { listed } from "../testing/scenario.ts";
+import { listed } from "../../event-schemas/testing/sku-events.ts";
 import { saleWorkload } from "../testing/workload.ts";
 import { type AvailabilityOp, availabilityOps } from "./evolve.ts";
 import { mergeBySku } from "./merge.ts";

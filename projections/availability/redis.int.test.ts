@@ -14,15 +14,14 @@ import { memoryStatusSink } from "../runtime/status.ts";
 import { testRedis } from "../testing/redis.ts";
 import {
   cancelled,
-  eventually,
   expired,
   listed,
   orderPlaced,
   paid,
   placed,
   rejected,
-  skuScenario,
-} from "../testing/scenario.ts";
+} from "../../event-schemas/testing/sku-events.ts";
+import { eventually, skuScenario } from "../testing/scenario.ts";
 import { availabilityProjection } from "./redis.ts";
 
 let t: ReturnType<typeof testRedis>;

@@ -16,9 +16,9 @@ import {
   paid,
   paymentFailed,
   placed,
-  skuScenario,
   unresolved,
-} from "../testing/scenario.ts";
+} from "../../event-schemas/testing/sku-events.ts";
+import { skuScenario } from "../testing/scenario.ts";
 import { ordersProjection } from "./postgres.ts";
 import { getOrder, getReservation, ordersOf, ordersRevisionOf } from "./queries.ts";
 import { generationSchema } from "./schema.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { listed, paid, placed, saleClosed } from "../testing/scenario.ts";
+import { listed, paid, placed, saleClosed } from "../../event-schemas/testing/sku-events.ts";
 import { evolveProduct } from "./document.ts";
 
 const r = "00000000-0000-4000-8000-000000000001";

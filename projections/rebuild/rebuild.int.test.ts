@@ -19,16 +19,8 @@ import { memoryStatusSink } from "../runtime/status.ts";
 import { testElasticsearch } from "../testing/elasticsearch.ts";
 import { testDatabase } from "../testing/postgres.ts";
 import { testRedis } from "../testing/redis.ts";
-import {
-  cancelled,
-  eventually,
-  listed,
-  orderPlaced,
-  paid,
-  placed,
-  type SkuScenario,
-  skuScenario,
-} from "../testing/scenario.ts";
+import { cancelled, listed, orderPlaced, paid, placed } from "../../event-schemas/testing/sku-events.ts";
+import { eventually, type SkuScenario, skuScenario } from "../testing/scenario.ts";
 import { rebuildProjection } from "./rebuild.ts";
 import { availabilityTarget, ordersTarget, productsTarget } from "./targets.ts";
 

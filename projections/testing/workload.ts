@@ -9,7 +9,7 @@ import {
   paymentFailed,
   placed,
   rejected,
-} from "./scenario.ts";
+} from "../../event-schemas/testing/sku-events.ts";
 
 /**
  * A flash-sale-shaped event mix for benchmarks: per SKU a listing, then rounds of holds that are
