@@ -6,30 +6,15 @@ import {
   type SkuEvent,
   sealEvents,
 } from "../../event-schemas/index.ts";
+import { listed, stockAdded } from "../../event-schemas/testing/sku-events.ts";
 
 /**
  * Real sealed SKU events for the event-store tests and benchmark: a `SkuListed` at revision 0, then
  * `StockAdded` events. Every event is a valid `SkuEvent`, hash-chained by `sealEvents` as the writer does.
  */
 
-const listed = (skuId: string, description = "A plain tee"): SkuEvent => ({
-  type: "SkuListed",
-  data: {
-    skuId: skuId as never,
-    name: `Tee ${skuId}`,
-    description,
-    priceCents: 2500,
-    currency: "EUR",
-    stock: 0,
-    perUserLimit: 2,
-    holdSeconds: 120,
-    saleStartsAt: null,
-    saleEndsAt: null,
-    tags: ["tee", "cotton"],
-  },
-});
-
-const stockAdded = (stock: number): SkuEvent => ({ type: "StockAdded", data: { quantity: 1, stock } });
+const listing = (skuId: string, description = "A plain tee"): SkuEvent =>
+  listed(skuId, { description, stock: 0, tags: ["tee", "cotton"] });
 
 const draft = (event: SkuEvent, queuePosition: number): EventDraft => ({
   eventId: randomUUID(),
@@ -46,13 +31,14 @@ export const sealedEvents = (streamId: string, tip: ChainTip | null, count: numb
   const skuId = streamId.slice("sku-".length);
   const first = tip === null ? 0 : tip.revision + 1;
   const drafts: EventDraft[] = [];
-  for (let r = first; r < first + count; r++) drafts.push(draft(r === 0 ? listed(skuId) : stockAdded(r), r));
+  for (let r = first; r < first + count; r++)
+    drafts.push(draft(r === 0 ? listing(skuId) : stockAdded(1, r), r));
   return sealEvents(streamId, tip, drafts);
 };
 
 /** A `SkuListed` whose stored form is larger than `bytes`. */
 export const oversizeListing = (streamId: string, bytes: number): EventEnvelope[] =>
-  sealEvents(streamId, null, [draft(listed(streamId.slice(4), "x".repeat(bytes)), 0)]);
+  sealEvents(streamId, null, [draft(listing(streamId.slice(4), "x".repeat(bytes)), 0)]);
 
 /** The tip after a sealed batch, for sealing the next one. */
 export const tipOf = (events: ReadonlyArray<EventEnvelope>): ChainTip => {

@@ -1,4 +1,11 @@
 import { type EventEnvelope, type SkuEvent, sealEvents } from "../../../event-schemas/index.ts";
+import {
+  cancelled as cancelledEvent,
+  DEFAULT_EXPIRES_AT,
+  listed,
+  placed as placedEvent,
+  rejected as rejectedEvent,
+} from "../../../event-schemas/testing/sku-events.ts";
 import { fixtureUuid } from "./sale.ts";
 
 /** A step of a hand-written log: the event, when, and the queue position of its command. */
@@ -30,22 +37,7 @@ export const sealSteps = (steps: ReadonlyArray<Step>, streamId = "sku-tee"): Eve
   );
 
 export const listedEvent = (stock: number, perUserLimit = 5): SkuEvent =>
-  ({
-    type: "SkuListed",
-    data: {
-      skuId: "tee",
-      name: "Tee",
-      description: "",
-      priceCents: 1000,
-      currency: "EUR",
-      stock,
-      perUserLimit,
-      holdSeconds: 120,
-      saleStartsAt: null,
-      saleEndsAt: null,
-      tags: [],
-    },
-  }) as unknown as SkuEvent;
+  listed("tee", { name: "Tee", description: "", priceCents: 1000, stock, perUserLimit, tags: [] });
 
 export const rid = (n: number) => fixtureUuid(0xb, n);
 
@@ -56,17 +48,7 @@ export const placed = (
   requested = quantity,
   allowPartial = false,
 ): SkuEvent =>
-  ({
-    type: "ReservationPlaced",
-    data: {
-      reservationId: rid(n),
-      userId: user,
-      quantityRequested: requested,
-      quantity,
-      allowPartial,
-      expiresAt: "2026-11-21T12:02:00.000Z",
-    },
-  }) as SkuEvent;
+  placedEvent(rid(n), user, quantity, DEFAULT_EXPIRES_AT, { quantityRequested: requested, allowPartial });
 
 export const rejected = (
   n: number,
@@ -75,10 +57,7 @@ export const rejected = (
   reason: string,
   allowPartial = false,
 ): SkuEvent =>
-  ({
-    type: "ReservationRejected",
-    data: { reservationId: rid(n), userId: user, quantityRequested: requested, allowPartial, reason },
-  }) as SkuEvent;
+  rejectedEvent(user, { reservationId: rid(n), quantityRequested: requested, reason, allowPartial });
 
 export const cancelled = (n: number, user: string, quantity: number): SkuEvent =>
-  ({ type: "ReservationCancelled", data: { reservationId: rid(n), userId: user, quantity } }) as SkuEvent;
+  cancelledEvent(rid(n), user, quantity);
