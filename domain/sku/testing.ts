@@ -1,6 +1,7 @@
 import * as E from "fp-ts/lib/Either.js";
 import { expect } from "vitest";
 import type { SkuCommand, SkuCommandBody, SkuEvent } from "../../event-schemas/index.ts";
+import { listed as listedEvent } from "../../event-schemas/testing/sku-events.ts";
 import { decide } from "./decide.ts";
 import type { DomainErrorTag } from "./errors.ts";
 import { type FoldInput, foldEvents } from "./evolve.ts";
@@ -27,28 +28,15 @@ export const cmd = (body: SkuCommandBody, now: string = T0, requestId?: string):
   return { ...body, requestId: requestId ?? `req-${requestCounter}`, now } as SkuCommand;
 };
 
-export const listSku = (over: Partial<Extract<SkuCommandBody, { type: "ListSku" }>> = {}) =>
-  ({
-    type: "ListSku",
-    skuId: "tee",
-    name: "Tee",
-    description: "A tee",
-    priceCents: 2500,
-    currency: "EUR",
-    stock: 10,
-    perUserLimit: 2,
-    holdSeconds: 120,
-    saleStartsAt: null,
-    saleEndsAt: null,
-    tags: ["apparel"],
-    ...over,
-  }) as Extract<SkuCommandBody, { type: "ListSku" }>;
+type ListSku = Extract<SkuCommandBody, { type: "ListSku" }>;
 
-/** The `SkuListed` event of `listSku(over)`. */
-export const listed = (over: Parameters<typeof listSku>[0] = {}): SkuEvent => {
-  const { type: _t, ...data } = listSku(over);
-  return { type: "SkuListed", data } as SkuEvent;
-};
+/** The `SkuListed` event of `listSku(over)`: the shared listing of SKU `tee`, with this spec's defaults. */
+export const listed = (over: Partial<Omit<ListSku, "type">> = {}): SkuEvent =>
+  listedEvent("tee", { name: "Tee", description: "A tee", tags: ["apparel"], ...over } as never);
+
+/** The listing command whose decision is `listed(over)`. */
+export const listSku = (over: Partial<Omit<ListSku, "type">> = {}): ListSku =>
+  ({ type: "ListSku", ...listed(over).data }) as ListSku;
 
 export const reserveBody = (userId: string, quantity: number, reservationId: string, allowPartial = false) =>
   ({ type: "PlaceReservation", reservationId, userId, quantity, allowPartial }) as SkuCommandBody;

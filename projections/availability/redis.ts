@@ -1,4 +1,3 @@
-import * as TE from "fp-ts/lib/TaskEither.js";
 import type { Redis } from "ioredis";
 import { skuIdOf } from "../../event-schemas/index.ts";
 import type { GlobalPosition } from "../../infra/event-store/port.ts";
@@ -8,7 +7,7 @@ import {
   evalScript,
   luaScript,
 } from "../../infra/redis/availability.ts";
-import { type Projection, type ProjectionError, projectionFailed } from "../runtime/projection.ts";
+import { type Projection, tryProjection } from "../runtime/projection.ts";
 import { availabilityOps } from "./evolve.ts";
 import { mergeBySku } from "./merge.ts";
 
@@ -105,8 +104,6 @@ export interface AvailabilityProjectionOptions {
   readonly generation?: string;
 }
 
-const tryP = <A>(f: () => Promise<A>): TE.TaskEither<ProjectionError, A> => TE.tryCatch(f, projectionFailed);
-
 /** The live generation, creating generation 1 on an empty namespace. */
 export const liveAvailabilityGeneration = async (redis: Redis, namespace: string): Promise<string> => {
   const keys = availabilityKeys(namespace);
@@ -127,7 +124,7 @@ export const availabilityProjection = (
   const live = opts.generation === undefined;
   let gen: string | null = opts.generation ?? null;
   const generation = () =>
-    tryP(async () => {
+    tryProjection(async () => {
       gen = live ? await liveAvailabilityGeneration(redis, ns) : (gen as string);
       return gen;
     });
@@ -135,7 +132,7 @@ export const availabilityProjection = (
     name: live ? "availability" : `availability@${gen}`,
     generation,
     readCheckpoint: () =>
-      tryP(async () => {
+      tryProjection(async () => {
         const g = gen ?? (live ? await liveAvailabilityGeneration(redis, ns) : "");
         gen = g;
         const cp = await redis.get(keys.checkpoint(g));
@@ -151,7 +148,7 @@ export const availabilityProjection = (
           : [{ s: skuId, r: e.envelope.revision, o: availabilityOps(e.event, e.envelope.revision) }];
       });
       const apply = (script: typeof APPLY, payload: unknown) =>
-        tryP(() =>
+        tryProjection(() =>
           evalScript(
             redis,
             script,

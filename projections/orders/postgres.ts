@@ -1,5 +1,4 @@
 import * as E from "fp-ts/lib/Either.js";
-import * as TE from "fp-ts/lib/TaskEither.js";
 import type { Pool, PoolClient } from "pg";
 import type { GlobalPosition } from "../../infra/event-store/port.ts";
 import {
@@ -7,11 +6,10 @@ import {
   type Projection,
   type ProjectionError,
   projectionFailed,
+  tryProjection,
 } from "../runtime/projection.ts";
 import { emptyDelta, foldOrders, type OrdersDelta } from "./fold.ts";
 import { ensureLiveOrders, generationSchema, PROJECTION } from "./schema.ts";
-
-const tryP = <A>(f: () => Promise<A>): TE.TaskEither<ProjectionError, A> => TE.tryCatch(f, projectionFailed);
 
 class Superseded extends Error {
   constructor(readonly generation: string) {
@@ -171,9 +169,9 @@ export const ordersProjection = (pool: Pool, opts: { readonly generation?: strin
   };
   return {
     name: live ? PROJECTION : `${PROJECTION}@${gen}`,
-    generation: () => tryP(resolve),
+    generation: () => tryProjection(resolve),
     readCheckpoint: () =>
-      tryP(async () => {
+      tryProjection(async () => {
         const g = await resolve();
         const r = await pool.query<{ position: string }>(
           `SELECT position FROM ${generationSchema(g)}.checkpoint`,

@@ -1,12 +1,12 @@
 import type { Client } from "@elastic/elasticsearch";
 import * as E from "fp-ts/lib/Either.js";
-import * as TE from "fp-ts/lib/TaskEither.js";
 import { skuIdOf } from "../../event-schemas/index.ts";
 import {
   type ProjectedEvent,
   type Projection,
   type ProjectionError,
   projectionFailed,
+  tryProjection,
 } from "../runtime/projection.ts";
 import { evolveProduct, type ProductDocument } from "./document.ts";
 import { aliasedGeneration, ensureLiveProducts, productIndices, readProductCheckpoint } from "./indices.ts";
@@ -20,8 +20,6 @@ const changesSearch = (before: ProductDocument | null, after: ProductDocument): 
   before.priceCents !== after.priceCents ||
   before.currency !== after.currency ||
   before.tags.join("\u0000") !== after.tags.join("\u0000");
-
-const tryP = <A>(f: () => Promise<A>): TE.TaskEither<ProjectionError, A> => TE.tryCatch(f, projectionFailed);
 
 /**
  * The Elasticsearch products projection. Elasticsearch has no transaction spanning documents, so the
@@ -68,8 +66,8 @@ export const productsProjection = (
 
   return {
     name: live ? "products" : `products@${gen}`,
-    generation: () => tryP(resolve),
-    readCheckpoint: () => tryP(async () => readProductCheckpoint(es, opts.prefix, await resolve())),
+    generation: () => tryProjection(resolve),
+    readCheckpoint: () => tryProjection(async () => readProductCheckpoint(es, opts.prefix, await resolve())),
     applyBatch: (events: ReadonlyArray<ProjectedEvent>, position) => async () => {
       try {
         const g = await resolve();

@@ -7,11 +7,9 @@ import { withDdlLock } from "../orders/schema.ts";
 import {
   type ProjectedEvent,
   type Projection,
-  type ProjectionError,
   projectionFailed,
+  tryProjection,
 } from "../runtime/projection.ts";
-
-const tryP = <A>(f: () => Promise<A>): TE.TaskEither<ProjectionError, A> => TE.tryCatch(f, projectionFailed);
 
 export const ensureRelayCheckpoints = (pool: Pool) =>
   withDdlLock(pool, (c) =>
@@ -49,7 +47,7 @@ export const relayProjection = (deps: {
     name,
     generation: () => TE.right("1"),
     readCheckpoint: () =>
-      tryP(async () => {
+      tryProjection(async () => {
         await ensure();
         const r = await deps.pool.query<{ position: string }>(
           "SELECT position FROM hf_projection.checkpoint WHERE name = $1",

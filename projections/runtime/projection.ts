@@ -1,4 +1,4 @@
-import type * as TE from "fp-ts/lib/TaskEither.js";
+import * as TE from "fp-ts/lib/TaskEither.js";
 import type { EventEnvelope, SkuEvent } from "../../event-schemas/index.ts";
 import type { GlobalPosition } from "../../infra/event-store/port.ts";
 
@@ -21,6 +21,10 @@ export const projectionFailed = (e: unknown): ProjectionError => ({
   _tag: "ProjectionFailed",
   message: e instanceof Error ? e.message : String(e),
 });
+
+/** Run a store call of a projection; a thrown driver error becomes `ProjectionFailed` (retried by the runner). */
+export const tryProjection = <A>(f: () => Promise<A>): TE.TaskEither<ProjectionError, A> =>
+  TE.tryCatch(f, projectionFailed);
 
 /**
  * A read model the runtime feeds (one per target store and generation).
