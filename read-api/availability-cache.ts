@@ -1,3 +1,4 @@
+import * as TE from "fp-ts/lib/TaskEither.js";
 import type { Redis } from "ioredis";
 import {
   type Availability,
@@ -36,16 +37,26 @@ export type AvailabilityListener = (a: CachedAvailability) => void;
  * Bounded: at most `maxEntries` SKUs (oldest first out, never one being watched), so asking about
  * random SKU ids cannot grow the process.
  */
+/** The Redis view could not be read (HTTP 503, `infra/http/problem.ts`). */
+export interface AvailabilityError {
+  readonly _tag: "AvailabilityUnavailable";
+  readonly message: string;
+}
+const unavailable = (e: unknown): AvailabilityError => ({
+  _tag: "AvailabilityUnavailable",
+  message: e instanceof Error ? e.message : String(e),
+});
+
 export interface AvailabilityCache {
   /**
    * The copy if it is fresh (`null` = fresh knowledge that the SKU is unknown), `undefined` otherwise.
    * `maxStaleMs` may widen the bound for answers that are approximate anyway (the items of a search).
    */
   peek(skuId: string, maxStaleMs?: number): CachedAvailability | null | undefined;
-  /** The fresh copy, reading Redis first when needed. Rejects when Redis cannot be read. */
-  get(skuId: string): Promise<CachedAvailability | null>;
+  /** The fresh copy, reading Redis first when needed; Left when Redis cannot be read. */
+  get(skuId: string): TE.TaskEither<AvailabilityError, CachedAvailability | null>;
   /** A copy read from Redis after this call (read-your-writes); concurrent callers share one read. */
-  refresh(skuId: string): Promise<CachedAvailability | null>;
+  refresh(skuId: string): TE.TaskEither<AvailabilityError, CachedAvailability | null>;
   /** Called with each new version of the SKU's availability (revision or status changed). */
   watch(skuId: string, listener: AvailabilityListener): () => void;
   /** How many SKUs the copy holds. */
@@ -242,12 +253,13 @@ export const makeAvailabilityCache = (opts: AvailabilityCacheOptions): Availabil
       const e = entries.get(skuId);
       return e !== undefined && isFresh(e, now(), widerMs) ? e.value : undefined;
     },
-    get,
-    refresh: async (skuId) => {
-      const e = entry(skuId);
-      await freshRead(skuId, e);
-      return e.value;
-    },
+    get: (skuId) => TE.tryCatch(() => get(skuId), unavailable),
+    refresh: (skuId) =>
+      TE.tryCatch(async () => {
+        const e = entry(skuId);
+        await freshRead(skuId, e);
+        return e.value;
+      }, unavailable),
     watch: (skuId, listener) => {
       const e = entry(skuId);
       e.listeners.add(listener);

@@ -48,7 +48,8 @@ export const problemOfRefusal: Readonly<Record<RefusalReason, ProblemType>> = {
 /**
  * The problem each error value a route may meet becomes, by its `_tag`: the command queue
  * (`infra/command-queue/port.ts`), the partition registry, the outcome store (`infra/redis/outcomes.ts`),
- * the order view (`projections/orders/queries.ts`), search (`projections/products/search-port.ts`) and
+ * the order view (`projections/orders/queries.ts`), search (`projections/products/search-port.ts`), the
+ * read API's availability copy (`read-api/availability-cache.ts`) and
  * the idempotency store's admission answers (`infra/redis/idempotency.ts`). A store that did not answer
  * is `unavailable` (503: retry, with the same Idempotency-Key on a write).
  */
@@ -59,6 +60,7 @@ export const problemOfError = {
   OutcomeStoreUnavailable: "unavailable",
   ViewUnavailable: "unavailable",
   SearchUnavailable: "unavailable",
+  AvailabilityUnavailable: "unavailable",
   RateLimited: "rate-limited",
   Mismatch: "idempotency-mismatch",
 } as const satisfies Record<string, ProblemType>;

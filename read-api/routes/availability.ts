@@ -1,8 +1,9 @@
+import * as E from "fp-ts/lib/Either.js";
 import { Identifier } from "../../event-schemas/index.ts";
 import { Hono, type MiddlewareHandler } from "hono";
 import { streamSSE } from "hono/streaming";
-import { problem } from "../../infra/http/problem.ts";
-import type { CachedAvailability } from "../availability-cache.ts";
+import { problem, problemFor } from "../../infra/http/problem.ts";
+import type { AvailabilityError, CachedAvailability } from "../availability-cache.ts";
 import type { ReadApiDeps } from "../deps.ts";
 import { awaitMinRevision } from "../guards.ts";
 
@@ -32,12 +33,12 @@ export const availabilityRoutes = (deps: ReadApiDeps, limit: MiddlewareHandler) 
     const copy = cache.peek(skuId);
     if (copy !== undefined && copy !== null && copy.availability.revision >= atLeast)
       return copy.availability.revision;
-    return (await cache.refresh(skuId))?.availability.revision ?? null;
+    const fresh = await cache.refresh(skuId)();
+    return E.isRight(fresh) ? (fresh.right?.availability.revision ?? null) : null;
   };
-  const current = async (skuId: string): Promise<CachedAvailability | null | "unavailable"> => {
+  const current = (skuId: string): Promise<E.Either<AvailabilityError, CachedAvailability | null>> => {
     const copy = cache.peek(skuId);
-    if (copy !== undefined) return copy;
-    return cache.get(skuId).catch(() => "unavailable" as const);
+    return copy !== undefined ? Promise.resolve(E.right(copy)) : cache.get(skuId)();
   };
 
   app.get("/v1/products/:skuId/availability", limit, async (c) => {
@@ -47,8 +48,9 @@ export const availabilityRoutes = (deps: ReadApiDeps, limit: MiddlewareHandler) 
       const behind = await awaitMinRevision(c, deps, viewRevision);
       if (behind !== null) return behind;
     }
-    const a = await current(skuId);
-    if (a === "unavailable") return problem(c, "unavailable", "availability is unavailable; retry");
+    const found = await current(skuId);
+    if (E.isLeft(found)) return problemFor(c, found.left, "availability is unavailable; retry");
+    const a = found.right;
     if (a === null) return problem(c, "unknown-sku", `no product ${skuId}`);
     if (a.revalidatable && matchesEtag(c.req.header("If-None-Match"), a.etag))
       return c.body(null, 304, { ETag: a.etag, ...CACHE_HEADERS });
@@ -58,8 +60,9 @@ export const availabilityRoutes = (deps: ReadApiDeps, limit: MiddlewareHandler) 
   app.get("/v1/products/:skuId/availability/stream", limit, async (c) => {
     const skuId = c.req.param("skuId");
     if (!Identifier.is(skuId)) return problem(c, "bad-request", "skuId is 1–64 of letters, digits, . _ -");
-    const first = await current(skuId);
-    if (first === "unavailable") return problem(c, "unavailable", "availability is unavailable; retry");
+    const found = await current(skuId);
+    if (E.isLeft(found)) return problemFor(c, found.left, "availability is unavailable; retry");
+    const first = found.right;
     if (first === null) return problem(c, "unknown-sku", `no product ${skuId}`);
     return streamSSE(c, async (stream) => {
       const queue: CachedAvailability[] = [first];

@@ -107,14 +107,11 @@ export const productRoutes = (deps: ReadApiDeps, limit: MiddlewareHandler) => {
       if (copy !== undefined) live[i] = copy;
       else
         waits.push(
-          deps.availability.get(h.skuId).then(
-            (a) => {
-              live[i] = a;
-            },
-            () => {
-              live[i] = null;
-            },
-          ),
+          deps.availability
+            .get(h.skuId)()
+            .then((a) => {
+              live[i] = E.isRight(a) ? a.right : null;
+            }),
         );
     });
     if (waits.length > 0) await Promise.all(waits);
