@@ -1,9 +1,10 @@
 import * as E from "fp-ts/lib/Either.js";
-import { Counter, Gauge, type Registry } from "prom-client";
+import type { Registry } from "prom-client";
 import type { SkuState } from "../../domain/sku/index.ts";
 import { skuIdOf } from "../../event-schemas/index.ts";
 import type { EventStore } from "../../infra/event-store/port.ts";
 import type { Logger } from "../../infra/observability/logger.ts";
+import { sharedCounter, sharedGauge } from "../../infra/observability/metrics.ts";
 import { reservationsCounter } from "../../infra/observability/reservations-metric.ts";
 import { traceIdOf } from "../../infra/observability/trace-context.ts";
 import type { SpanHandle, Tracing } from "../../infra/observability/tracing.ts";
@@ -40,9 +41,6 @@ export interface HandlerObservability {
   backlogFrom(read: () => Iterable<LaneBacklog>): void;
 }
 
-const getOrMake = <M>(registry: Registry, name: string, make: () => M): M =>
-  (registry.getSingleMetric(name) as M | undefined) ?? make();
-
 export const makeHandlerObservability = (deps: {
   readonly registry: Registry;
   readonly tracing: Tracing;
@@ -53,89 +51,53 @@ export const makeHandlerObservability = (deps: {
   const nowMs = deps.nowMs ?? Date.now;
   let backlog: () => Iterable<LaneBacklog> = () => [];
 
-  const commands = getOrMake(
-    registry,
-    "holdfast_commands_decided_total",
-    () =>
-      new Counter({
-        name: "holdfast_commands_decided_total",
-        help: "Commands decided or re-answered, by SKU and command type",
-        labelNames: ["sku", "command"],
-        registers: [registry],
-      }),
-  );
-  const events = getOrMake(
-    registry,
-    "holdfast_events_appended_total",
-    () =>
-      new Counter({
-        name: "holdfast_events_appended_total",
-        help: "Events appended by the handler, by SKU and event type",
-        labelNames: ["sku", "type"],
-        registers: [registry],
-      }),
-  );
+  const commands = sharedCounter(registry, {
+    name: "holdfast_commands_decided_total",
+    help: "Commands decided or re-answered, by SKU and command type",
+    labelNames: ["sku", "command"],
+  });
+  const events = sharedCounter(registry, {
+    name: "holdfast_events_appended_total",
+    help: "Events appended by the handler, by SKU and event type",
+    labelNames: ["sku", "type"],
+  });
   const reservations = reservationsCounter(registry);
-  const units = getOrMake(
-    registry,
-    "holdfast_units",
-    () =>
-      new Gauge({
-        name: "holdfast_units",
-        help: "Units of a SKU by state, as the command handler last decided them",
-        labelNames: ["sku", "state"],
-        registers: [registry],
-      }),
-  );
-  const violations = getOrMake(
-    registry,
-    "holdfast_invariant_violations_total",
-    () =>
-      new Counter({
-        name: "holdfast_invariant_violations_total",
-        help: "Stock or per-shopper invariants found broken after a decision (must stay 0)",
-        labelNames: ["invariant"],
-        registers: [registry],
-      }),
-  );
+  const units = sharedGauge(registry, {
+    name: "holdfast_units",
+    help: "Units of a SKU by state, as the command handler last decided them",
+    labelNames: ["sku", "state"],
+  });
+  const violations = sharedCounter(registry, {
+    name: "holdfast_invariant_violations_total",
+    help: "Stock or per-shopper invariants found broken after a decision (must stay 0)",
+    labelNames: ["invariant"],
+  });
   // Exposed at 0 from the start, so an alert on it sees a series (and `increase()` sees the first breach).
   for (const invariant of ["stock", "per-user-limit"]) violations.inc({ invariant }, 0);
 
-  getOrMake(
-    registry,
-    "holdfast_command_queue_lag",
-    () =>
-      new Gauge({
-        name: "holdfast_command_queue_lag",
-        help: "Commands on the SKU's partition not yet decided by this handler",
-        labelNames: ["sku"],
-        registers: [registry],
-        collect() {
-          this.reset();
-          for (const l of backlog()) if (l.skuId !== null) this.set({ sku: l.skuId }, Math.max(0, l.lag));
-        },
-      }),
-  );
-  getOrMake(
-    registry,
-    "holdfast_command_queue_oldest_age_seconds",
-    () =>
-      new Gauge({
-        name: "holdfast_command_queue_oldest_age_seconds",
-        help: "Age of the oldest command fetched and not yet decided, per SKU (0 when none waits)",
-        labelNames: ["sku"],
-        registers: [registry],
-        collect() {
-          this.reset();
-          const now = nowMs();
-          for (const l of backlog()) {
-            if (l.skuId === null) continue;
-            const issued = l.oldestIssuedAt === null ? Number.NaN : Date.parse(l.oldestIssuedAt);
-            this.set({ sku: l.skuId }, Number.isNaN(issued) ? 0 : Math.max(0, (now - issued) / 1000));
-          }
-        },
-      }),
-  );
+  sharedGauge(registry, {
+    name: "holdfast_command_queue_lag",
+    help: "Commands on the SKU's partition not yet decided by this handler",
+    labelNames: ["sku"],
+    collect() {
+      this.reset();
+      for (const l of backlog()) if (l.skuId !== null) this.set({ sku: l.skuId }, Math.max(0, l.lag));
+    },
+  });
+  sharedGauge(registry, {
+    name: "holdfast_command_queue_oldest_age_seconds",
+    help: "Age of the oldest command fetched and not yet decided, per SKU (0 when none waits)",
+    labelNames: ["sku"],
+    collect() {
+      this.reset();
+      const now = nowMs();
+      for (const l of backlog()) {
+        if (l.skuId === null) continue;
+        const issued = l.oldestIssuedAt === null ? Number.NaN : Date.parse(l.oldestIssuedAt);
+        this.set({ sku: l.skuId }, Number.isNaN(issued) ? 0 : Math.max(0, (now - issued) / 1000));
+      }
+    },
+  });
 
   const breach = (invariant: string, skuId: string, detail: Record<string, unknown>) => {
     violations.inc({ invariant });

@@ -1,6 +1,7 @@
 import * as E from "fp-ts/lib/Either.js";
 import type { Pool } from "pg";
-import { Gauge, type Registry } from "prom-client";
+import type { Registry } from "prom-client";
+import { sharedGauge } from "../../infra/observability/metrics.ts";
 import type { EventStore } from "../../infra/event-store/port.ts";
 import type { Logger } from "../../infra/observability/logger.ts";
 
@@ -132,13 +133,11 @@ export const makeParkingLot = async (deps: {
   const gauge =
     deps.registry === undefined
       ? null
-      : ((deps.registry.getSingleMetric("holdfast_handler_parked_skus") as Gauge | undefined) ??
-        new Gauge({
+      : sharedGauge(deps.registry, {
           name: "holdfast_handler_parked_skus",
           help: "SKUs the command handler parked (an append kept failing); `holdfast handler resume SKU`",
           labelNames: ["sku"],
-          registers: [deps.registry],
-        }));
+        });
   const load = async () => {
     const r = await deps.pool.query<Row>("SELECT * FROM hf_handler.parked_skus WHERE group_id = $1", [
       deps.groupId,
