@@ -8,6 +8,7 @@ import {
   type ServeProcess,
   startHarness,
   waitFor,
+  metricTotal,
 } from "../../ops/serve/testing/harness.ts";
 import { checkReservationInvariants } from "../../ops/serve/testing/invariants.ts";
 
@@ -32,15 +33,6 @@ const newSku = async (listing: Record<string, unknown>) => {
   const r = await client(api.port).listSku(admin, { skuId, ...listing });
   expect(r.status).toBe(201);
   return skuId;
-};
-
-const metric = async (port: number, name: string): Promise<number> => {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  // Summed over the metric's label sets (holdfast_commands_decided_total is labelled by SKU and command).
-  return text
-    .split("\n")
-    .filter((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`))
-    .reduce((n, l) => n + Number(l.split(" ").at(-1)), 0);
 };
 
 describe("bad input", () => {
@@ -216,11 +208,11 @@ describe("two handlers forced onto one SKU", () => {
     await waitFor(
       "the second handler to see every command",
       // (every command that reached the queue: a sold-out refused at the edge never did)
-      async () => (await metric(second.port, "holdfast_commands_decided_total")) >= queued,
+      async () => (await metricTotal(second.port, "holdfast_commands_decided_total")) >= queued,
     );
     const conflicts =
-      (await metric(firstHandler.port, "holdfast_append_conflicts_total")) +
-      (await metric(second.port, "holdfast_append_conflicts_total"));
+      (await metricTotal(firstHandler.port, "holdfast_append_conflicts_total")) +
+      (await metricTotal(second.port, "holdfast_append_conflicts_total"));
     console.info(`fencing: ${conflicts} append conflicts between the two handlers`);
     second.child.kill("SIGTERM");
     await second.exited;

@@ -5,7 +5,14 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FAULT_KEY_PREFIX } from "../../write-api/admission.ts";
 import type { FinalAnswer } from "./testing/answers.ts";
-import { client, type Harness, type ServeProcess, startHarness, waitFor } from "./testing/harness.ts";
+import {
+  client,
+  type Harness,
+  type ServeProcess,
+  startHarness,
+  waitFor,
+  metricTotal,
+} from "./testing/harness.ts";
 import { checkReservationInvariants } from "./testing/invariants.ts";
 import { type PrivateServer, startPrivateKafka, startPrivateRedis } from "./testing/private-servers.ts";
 
@@ -69,15 +76,6 @@ interface Fault {
   /** When the dependency stopped answering (Kafka's controlled shutdown takes a while). */
   downAt?: number;
 }
-
-const metric = async (port: number, name: string): Promise<number> => {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  // Summed over the metric's label sets (holdfast_commands_decided_total is labelled by SKU and command).
-  return text
-    .split("\n")
-    .filter((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`))
-    .reduce((n, l) => n + Number(l.split(" ").at(-1)), 0);
-};
 
 describe("a sale under faults", () => {
   it("never oversells, answers every request once, and resumes after each fault", async () => {
@@ -186,10 +184,12 @@ describe("a sale under faults", () => {
     // 1. The handler that owns the SKU's partition is SIGKILLed; a standby in the group takes over.
     handlers.push(await serve("command-handler"));
     await progress(10);
-    const decided = await Promise.all(handlers.map((p) => metric(p.port, "holdfast_commands_decided_total")));
+    const decided = await Promise.all(
+      handlers.map((p) => metricTotal(p.port, "holdfast_commands_decided_total")),
+    );
     await progress(10);
     const decided2 = await Promise.all(
-      handlers.map((p) => metric(p.port, "holdfast_commands_decided_total")),
+      handlers.map((p) => metricTotal(p.port, "holdfast_commands_decided_total")),
     );
     const owner = decided2[1]! > decided[1]! ? 1 : 0;
     const killed = handlers[owner]!;
@@ -257,9 +257,11 @@ describe("a sale under faults", () => {
 
     // 6. A clean stop (SIGTERM) of the handler that owns the partition hands it over at once.
     const alive = handlers.filter((p) => p.child.exitCode === null && p.child.signalCode === null);
-    const before = await Promise.all(alive.map((p) => metric(p.port, "holdfast_commands_decided_total")));
+    const before = await Promise.all(
+      alive.map((p) => metricTotal(p.port, "holdfast_commands_decided_total")),
+    );
     await progress(10);
-    const after = await Promise.all(alive.map((p) => metric(p.port, "holdfast_commands_decided_total")));
+    const after = await Promise.all(alive.map((p) => metricTotal(p.port, "holdfast_commands_decided_total")));
     const busy = alive[after.findIndex((n, i) => n > before[i]!)] ?? alive[0]!;
     const f6: Fault = { name: "handler SIGTERM", at: Date.now(), healthyAt: Date.now() };
     busy.child.kill("SIGTERM");

@@ -265,3 +265,15 @@ export const dropNamespace = async (kafka: Kafka, redis: Redis, ns: Namespace): 
   await admin.disconnect();
   await deleteKeysWithPrefix(redis, ns.redisPrefix);
 };
+
+/**
+ * A metric of the process serving `port`, summed over its label sets (e.g. every SKU and command of
+ * `holdfast_commands_decided_total`); 0 when it has no series yet.
+ */
+export const metricTotal = async (port: number, name: string): Promise<number> => {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return text
+    .split("\n")
+    .filter((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`))
+    .reduce((n, l) => n + Number(l.split(" ").at(-1)), 0);
+};
