@@ -19,7 +19,7 @@ export const defaultReadSideNames: ReadSideNames = {
   integrationTopic: INTEGRATION_TOPIC,
 };
 
-/** The names for a `holdfast serve` namespace (`""` = production's), matching ops/serve/namespace.ts. */
+/** The names for a `holdfast serve` namespace (`""` = production's), matching infra/process/namespace.ts. */
 export const readSideNamesFor = (namespace: string): ReadSideNames =>
   namespace === ""
     ? defaultReadSideNames

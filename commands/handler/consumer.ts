@@ -10,7 +10,7 @@ import { type SupervisedConsumer, superviseConsumer } from "../../infra/kafka/su
 import type { Logger } from "../../infra/observability/logger.ts";
 import type { Registry } from "../../infra/observability/metrics.ts";
 import { isHotQueuedCommand } from "../queue/queued-command-check.ts";
-import type { CommandTopics } from "../queue/topics.ts";
+import type { CommandTopics } from "../../infra/command-queue/topics.ts";
 import {
   appendChunk,
   type ChunkDeps,

@@ -11,7 +11,7 @@ import { silentLogger } from "../../infra/observability/logger.ts";
 import { makeRegistry } from "../../infra/observability/metrics.ts";
 import { publishOutcomes, readOutcome } from "../../infra/redis/outcomes.ts";
 import { type Harness, SECRET, startHarness, waitFor } from "../../ops/serve/testing/harness.ts";
-import { type QueueInfra, startQueueInfra } from "../../ops/serve/queue-infra.ts";
+import { type OpenCommandQueue, openCommandQueue } from "../../infra/command-queue/open.ts";
 import { type RunningHandler, startCommandHandler } from "./consumer.ts";
 import { makeHandlerMetrics } from "./metrics.ts";
 import { makeParkingLot, type ParkingLot } from "./parked-skus.ts";
@@ -23,7 +23,7 @@ import { makeParkingLot, type ParkingLot } from "./parked-skus.ts";
  */
 const ROOT = new URL("../../", import.meta.url).pathname;
 let h: Harness;
-let infra: QueueInfra;
+let infra: OpenCommandQueue;
 let handler: RunningHandler;
 let parking: ParkingLot;
 const registry = makeRegistry({ defaults: false });
@@ -39,7 +39,7 @@ beforeAll(async () => {
   });
   if (E.isLeft(config)) throw new Error(config.left.message);
   const logger = silentLogger();
-  infra = await startQueueInfra(config.right, h.ns, logger, "test-parked");
+  infra = await openCommandQueue(config.right, { topics: h.ns.topics, clientId: "test-parked", logger });
   // The store refuses the events of the SKUs in `refusing` (as a full disk or a bad trigger would).
   const store: EventStore = {
     ...h.store,

@@ -1,18 +1,21 @@
 import type { Hono } from "hono";
 import type { Registry } from "prom-client";
-import type { Config } from "../config/config.ts";
+import type { ConfigOf } from "../config/config.ts";
+import type { SettingsSpec } from "../config/settings.ts";
 import type { ReadinessCheck } from "../http/operational-routes.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Tracing } from "../observability/tracing.ts";
 
 /**
- * A process role (`write-api`, `read-api`, `command-handler`, `projector`, `payments`). Each role has one
- * composition root, `start(ctx)`, which builds its clients from `ctx` and returns what `holdfast serve`
- * needs: HTTP routes to mount on the shared port (read and write routes live together on
- * HOLDFAST_HTTP_PORT), readiness checks, and `stop()`.
+ * A process role (`write-api`, `read-api`, `command-handler`, `projector`, `payments`, `checkpoints`).
+ * Each role has one composition root, a `role.ts` beside its code, whose `start(ctx)` builds the role's
+ * clients from its slice of the decoded config (`settings`, see infra/config) and returns what
+ * `holdfast serve` needs: HTTP routes to mount on the shared port (read and write routes live together on
+ * HOLDFAST_HTTP_PORT), readiness checks, and `stop()`. `holdfast serve` decodes the slices of the roles
+ * it runs, and nothing else.
  */
-export interface RoleContext {
-  readonly config: Config;
+export interface RoleContext<C = unknown> {
+  readonly config: C;
   readonly logger: Logger;
   readonly registry: Registry;
   /** `holdfast serve --dev`: demo SKU, payment simulator, development secret. */
@@ -28,7 +31,9 @@ export interface RunningRole {
   stop(): Promise<void>;
 }
 
-export interface Role {
+export interface Role<S extends SettingsSpec = SettingsSpec> {
   readonly name: string;
-  start(ctx: RoleContext): Promise<RunningRole>;
+  /** The config slices the role reads. */
+  readonly settings: S;
+  start(ctx: RoleContext<ConfigOf<S>>): Promise<RunningRole>;
 }

@@ -2,7 +2,7 @@ import { absurd } from "fp-ts/lib/function.js";
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import * as E from "fp-ts/lib/Either.js";
-import { decodeConfig } from "../../infra/config/config.ts";
+import { decodeConfigSlice, eventStoreSettings } from "../../infra/config/config.ts";
 import { type EventStore, makeEventStore, type StoreError } from "../../infra/event-store/index.ts";
 
 /** Exit codes of the audit commands (API.md): clean, a violation found, could not run. */
@@ -47,12 +47,11 @@ export const describeStoreError = (e: StoreError): string => {
 
 /**
  * Open the configured event store (EventStoreDB when `EVENTSTORE_URL` is set, PostgreSQL at
- * `DATABASE_URL` otherwise), run `f`, close it. The auditor only reads the event store: it never
- * signs or checks shopper tokens, so the JWT secret is not required here (`dev` lets the config decode
- * without it; the secret is unused).
+ * `DATABASE_URL` otherwise), run `f`, close it. The auditor only reads the event store, so that slice
+ * of the config is all it decodes.
  */
 export const withStore = async <A>(f: (store: EventStore) => Promise<A>): Promise<A> => {
-  const config = decodeConfig(process.env, { dev: true });
+  const config = decodeConfigSlice(eventStoreSettings, process.env);
   if (E.isLeft(config)) throw new CannotRun(config.left.message);
   const store = await makeEventStore(config.right)();
   if (E.isLeft(store)) throw new CannotRun(describeStoreError(store.left));

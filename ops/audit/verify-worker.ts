@@ -1,6 +1,6 @@
 import { parentPort, workerData } from "node:worker_threads";
 import * as E from "fp-ts/lib/Either.js";
-import { decodeConfig } from "../../infra/config/config.ts";
+import { decodeConfigSlice, eventStoreSettings } from "../../infra/config/config.ts";
 import { makeEventStore } from "../../infra/event-store/index.ts";
 import type { EventStore } from "../../infra/event-store/port.ts";
 import { describeStoreError } from "./cli-support.ts";
@@ -17,7 +17,7 @@ export type ToWorker = { readonly streamId: string } | { readonly stop: true };
 
 const port = parentPort!;
 const opts = workerData as { readonly pageSize?: number; readonly replay?: boolean };
-const config = decodeConfig(process.env, { dev: true });
+const config = decodeConfigSlice(eventStoreSettings, process.env);
 let store: EventStore | null = null;
 if (E.isLeft(config)) port.postMessage({ error: config.left.message });
 else {

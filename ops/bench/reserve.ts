@@ -28,7 +28,7 @@ import { Redis } from "ioredis";
 import { Kafka, logLevel } from "kafkajs";
 import { createTestDatabase } from "../../infra/event-store/postgres/test-database.ts";
 import { signToken } from "../../infra/http/auth.ts";
-import { namespaceOf } from "../serve/namespace.ts";
+import { namespaceOf } from "../../infra/process/namespace.ts";
 import { dropNamespace, freePort, waitFor } from "../serve/testing/harness.ts";
 import { childPids, processCpuMicros } from "./process-cpu.ts";
 

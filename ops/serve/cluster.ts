@@ -9,7 +9,7 @@ import type { Logger } from "../../infra/observability/logger.ts";
  * process that dies, and on SIGTERM/SIGINT stops them all.
  *
  * Each forked process runs `holdfast serve` again and learns its part from the environment the primary
- * gives it (`HOLDFAST_SERVE_PART`, `HOLDFAST_SERVE_ROLES`), read only in the CLI (`serve.ts`).
+ * gives it (`HOLDFAST_SERVE_PART`, `HOLDFAST_SERVE_ROLES`), decoded with the rest of the config (infra/config).
  */
 export const HTTP_ROLES: ReadonlySet<string> = new Set(["write-api", "read-api"]);
 
@@ -18,13 +18,17 @@ export interface ClusterPart {
   readonly roles: ReadonlyArray<string>;
 }
 
-/** The part the current process plays, or `null` in the primary (or without --workers). */
-export const clusterPartOf = (env: NodeJS.ProcessEnv): ClusterPart | null => {
-  if (!cluster.isWorker) return null;
-  const part = env.HOLDFAST_SERVE_PART;
-  if (part !== "http" && part !== "core") return null;
-  return { part, roles: (env.HOLDFAST_SERVE_ROLES ?? "").split(",").filter((r) => r !== "") };
-};
+/**
+ * The part the current process plays, or `null` in the primary (or without --workers), from the decoded
+ * `HOLDFAST_SERVE_PART` and `HOLDFAST_SERVE_ROLES` (infra/config's `serveProcessSettings`).
+ */
+export const clusterPartOf = (decoded: {
+  readonly servePart: "http" | "core" | null;
+  readonly serveRoles: ReadonlyArray<string>;
+}): ClusterPart | null =>
+  !cluster.isWorker || decoded.servePart === null
+    ? null
+    : { part: decoded.servePart, roles: decoded.serveRoles };
 
 /** Split the wanted roles: HTTP roles to the workers, the rest to the core process. */
 export const splitRoles = (wanted: ReadonlyArray<string>) => ({

@@ -1,4 +1,3 @@
-import type { Config } from "../../infra/config/config.ts";
 import type { Logger } from "../../infra/observability/logger.ts";
 import { type RunningPaymentSimulator, startPaymentSimulator } from "../payment-simulator/server.ts";
 
@@ -8,11 +7,11 @@ import { type RunningPaymentSimulator, startPaymentSimulator } from "../payment-
  * config the roles get points at wherever it listens. Says which on stderr and in the log, so the
  * person at the laptop knows where the gateway went.
  */
-export const startDevSimulator = async (
-  config: Config,
+export const startDevSimulator = async <C extends { readonly paymentGatewayUrl: string }>(
+  config: C,
   logger: Logger,
   say: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
-): Promise<{ readonly simulator: RunningPaymentSimulator; readonly config: Config }> => {
+): Promise<{ readonly simulator: RunningPaymentSimulator; readonly config: C }> => {
   const wanted = new URL(config.paymentGatewayUrl);
   const host = wanted.hostname;
   const port = Number(wanted.port || 80);

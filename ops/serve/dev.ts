@@ -1,14 +1,17 @@
 import * as E from "fp-ts/lib/Either.js";
 import { SkuCommandBody } from "../../event-schemas/index.ts";
+import { type CommandQueueConfig, openCommandQueue } from "../../infra/command-queue/open.ts";
 import { queuedCommand } from "../../infra/command-queue/queued-command.ts";
-import type { Config } from "../../infra/config/config.ts";
 import type { Logger } from "../../infra/observability/logger.ts";
-import type { Namespace } from "./namespace.ts";
-import { startQueueInfra } from "./queue-infra.ts";
+import type { Namespace } from "../../infra/process/namespace.ts";
 
 /** `holdfast serve --dev`: list the demo SKU `demo` (1,000 units) when it was never listed. */
-export const listDemoSku = async (config: Config, ns: Namespace, logger: Logger): Promise<void> => {
-  const infra = await startQueueInfra(config, ns, logger, "holdfast-dev");
+export const listDemoSku = async (
+  config: CommandQueueConfig,
+  ns: Namespace,
+  logger: Logger,
+): Promise<void> => {
+  const infra = await openCommandQueue(config, { topics: ns.topics, clientId: "holdfast-dev", logger });
   try {
     const known = await infra.registry.partitionOf("demo")();
     if (E.isLeft(known)) {

@@ -1,14 +1,13 @@
+import { commandHandlerRole } from "../../commands/handler/role.ts";
 import { makePaymentsRole } from "../../commands/payments/role.ts";
+import type { Namespace } from "../../infra/process/namespace.ts";
+import type { Role } from "../../infra/process/role.ts";
 import { checkpointsRole } from "../../projections/checkpoints/role.ts";
 import { checkpointsTopic } from "../../projections/checkpoints/topic.ts";
-import { projectorRole } from "../../projections/main.ts";
 import { readSideNamesFor } from "../../projections/names.ts";
-import { readApiRole } from "../../read-api/main.ts";
-import { commandHandlerRole } from "./command-handler-role.ts";
-import type { Namespace } from "./namespace.ts";
-import { startQueueInfra } from "./queue-infra.ts";
-import type { Role } from "../../infra/process/role.ts";
-import { writeApiRole } from "./write-api-role.ts";
+import { projectorRole } from "../../projections/role.ts";
+import { readApiRole } from "../../read-api/role.ts";
+import { writeApiRole } from "../../write-api/role.ts";
 
 /** Options of `holdfast serve` that roles may need. */
 export interface RoleOptions {
@@ -22,6 +21,7 @@ export interface RoleOptions {
  * Every role `holdfast serve` can run, in start order: the command handler first, so the write API's first
  * commands are decided at once; the projector before the read API, so views start catching up early.
  * All of them share the namespace, so a namespaced deployment (tests, benchmarks) never meets another.
+ * Each role is wired in its own `role.ts`; this file only assembles them.
  */
 export const allRoles = (opts: RoleOptions): ReadonlyArray<Role> => {
   const ns = opts.namespace;
@@ -29,14 +29,7 @@ export const allRoles = (opts: RoleOptions): ReadonlyArray<Role> => {
   return [
     commandHandlerRole(ns, opts.handlerGroup === undefined ? {} : { groupId: opts.handlerGroup }),
     writeApiRole(ns, opts.waitBudgetMs === undefined ? {} : { waitBudgetMs: opts.waitBudgetMs }),
-    projectorRole({
-      names,
-      // The sweeper (third expiry layer) enqueues ExpireHolds on the same command queue as the write API.
-      commandQueue: async (ctx) => {
-        const infra = await startQueueInfra(ctx.config, ns, ctx.logger, "holdfast-sweeper");
-        return { queue: infra.queue, stop: () => infra.stop() };
-      },
-    }),
+    projectorRole({ names, commandTopics: ns.topics }),
     readApiRole({ names }),
     makePaymentsRole({
       topics: ns.topics,

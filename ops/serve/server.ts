@@ -1,6 +1,8 @@
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import type { Registry } from "prom-client";
+import type { ConfigOf } from "../../infra/config/config.ts";
+import type { SettingsSpec } from "../../infra/config/settings.ts";
 import type { ReadinessCheck } from "../../infra/http/operational-routes.ts";
 import { operationalRoutes } from "../../infra/http/operational-routes.ts";
 import { problem } from "../../infra/http/problem.ts";
@@ -50,7 +52,8 @@ export const composeHttpApp = (deps: {
  */
 export const startServer = async (
   roles: ReadonlyArray<Role>,
-  ctx: RoleContext,
+  /** `config`: the decoded slices of every role in `roles` (`holdfast serve` decodes exactly those). */
+  ctx: RoleContext<ConfigOf<SettingsSpec>>,
   opts: { readonly port: number; readonly hostname: string },
 ): Promise<RunningServer> => {
   const running: Array<{ name: string; role: RunningRole }> = [];

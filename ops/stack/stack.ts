@@ -1,4 +1,4 @@
-import type { Config } from "../../infra/config/config.ts";
+import type { StackConfig } from "./targets.ts";
 import { elasticsearchServer } from "./elasticsearch.ts";
 import { kafkaServer } from "./kafka.ts";
 import { postgresServer } from "./postgres.ts";
@@ -29,7 +29,7 @@ export interface Stack {
 }
 
 /** The four servers of API.md's configuration, for the checkout at `root`. */
-export const makeStack = (config: Config, root: string): Stack => {
+export const makeStack = (config: StackConfig, root: string): Stack => {
   const paths = stackPaths(root);
   return {
     paths,

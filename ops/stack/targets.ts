@@ -1,5 +1,10 @@
 import type * as E from "fp-ts/lib/Either.js";
-import { type Config, type ConfigError, decodeConfig } from "../../infra/config/config.ts";
+import {
+  type ConfigError,
+  type ConfigOf,
+  decodeConfigSlice,
+  serverSettings,
+} from "../../infra/config/config.ts";
 
 /** Host and port of one configured server, plus whether `stack` may start it here (loopback only). */
 export interface Endpoint {
@@ -21,10 +26,9 @@ export const urlEndpoint = (url: string, defaultPort: number): Endpoint => {
   return endpointOf(u.hostname, u.port === "" ? defaultPort : Number(u.port));
 };
 
-/**
- * The stack reads the same configuration as every process, in dev mode: it never needs the JWT
- * secret, so a missing HOLDFAST_JWT_SECRET must not stop `holdfast stack`.
- */
+/** The stack's slice of the config: the four servers' addresses (never the JWT secret). */
+export type StackConfig = ConfigOf<typeof serverSettings>;
+
 export const stackConfig = (
   env: Readonly<Record<string, string | undefined>>,
-): E.Either<ConfigError, Config> => decodeConfig(env, { dev: true });
+): E.Either<ConfigError, StackConfig> => decodeConfigSlice(serverSettings, env);

@@ -1,7 +1,7 @@
 import { Partitioners } from "kafkajs";
 import { readFile } from "node:fs/promises";
-import * as E from "fp-ts/lib/Either.js";
-import { makeEventStore } from "../../infra/event-store/index.ts";
+import { checkpointSettings, eventStoreSettings, kafkaSettings } from "../../infra/config/config.ts";
+import { openEventStore } from "../../infra/event-store/index.ts";
 import { makeKafka } from "../../infra/kafka/client.ts";
 import type { Role } from "../../infra/process/role.ts";
 import { type RunningPublisher, startCheckpointPublisher } from "./publisher.ts";
@@ -13,6 +13,9 @@ export interface CheckpointsRoleOptions {
   readonly everyMs?: number;
 }
 
+/** The config the checkpoint publisher reads: the operator's key, the event store, Kafka. */
+export const checkpointsSettings = { ...checkpointSettings, ...eventStoreSettings, ...kafkaSettings };
+
 /**
  * Role `checkpoints`: the checkpoint publisher (see publisher.ts) on `holdfast.sku-checkpoints.v1`,
  * signing each SKU's tree head every N events or seconds while its stream grows. Witnesses
@@ -20,18 +23,18 @@ export interface CheckpointsRoleOptions {
  * (PEM) comes from `HOLDFAST_CHECKPOINT_KEY`; without one the role runs but signs nothing (and says so
  * once), so `holdfast serve` works on a laptop without keys.
  */
-export const checkpointsRole = (opts: CheckpointsRoleOptions): Role => ({
+export const checkpointsRole = (opts: CheckpointsRoleOptions): Role<typeof checkpointsSettings> => ({
   name: "checkpoints",
+  settings: checkpointsSettings,
   start: async (ctx) => {
     const logger = ctx.logger.child({ role: "checkpoints" });
     const keyFile = ctx.config.checkpointKeyFile;
-    if (keyFile === undefined) {
+    if (keyFile === null) {
       logger.warn("HOLDFAST_CHECKPOINT_KEY is unset: no tree heads are signed or published");
       return { stop: async () => undefined };
     }
     const privatePem = await readFile(keyFile, "utf8");
-    const store = await makeEventStore(ctx.config)();
-    if (E.isLeft(store)) throw new Error(`event store unavailable: ${JSON.stringify(store.left)}`);
+    const store = await openEventStore(ctx.config);
     const kafka = makeKafka(ctx.config, { clientId: "holdfast-checkpoints", logger });
     const admin = kafka.admin();
     await admin.connect();
@@ -46,7 +49,7 @@ export const checkpointsRole = (opts: CheckpointsRoleOptions): Role => ({
     let publisher: RunningPublisher;
     try {
       publisher = await startCheckpointPublisher({
-        store: store.right,
+        store,
         privatePem,
         logger,
         ...(opts.everyEvents === undefined ? {} : { everyEvents: opts.everyEvents }),
@@ -57,7 +60,7 @@ export const checkpointsRole = (opts: CheckpointsRoleOptions): Role => ({
       });
     } catch (e) {
       await producer.disconnect();
-      await store.right.close();
+      await store.close();
       throw e;
     }
     return {
@@ -73,7 +76,7 @@ export const checkpointsRole = (opts: CheckpointsRoleOptions): Role => ({
       stop: async () => {
         await publisher.stop();
         await producer.disconnect();
-        await store.right.close();
+        await store.close();
       },
     };
   },

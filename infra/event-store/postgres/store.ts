@@ -1,6 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
 import type * as TE from "fp-ts/lib/TaskEither.js";
-import pg from "pg";
+import type pg from "pg";
 import type { EventEnvelope } from "../../../event-schemas/index.ts";
 import type {
   AppendResult,
@@ -19,6 +19,7 @@ import { APPEND_SQL, appendParams } from "./append-sql.ts";
 import { FEED_SESSION_OPTIONS, READ_ALL } from "./feed.ts";
 import { startListener } from "./listener.ts";
 import { migrate } from "./migrations.ts";
+import { openPool } from "../../postgres/pool.ts";
 
 export interface PostgresEventStoreOptions {
   readonly connectionString: string;
@@ -62,14 +63,14 @@ const MAX_REVISION = "9223372036854775807";
 export const makePostgresEventStore =
   (opts: PostgresEventStoreOptions): TE.TaskEither<StoreError, PostgresEventStore> =>
   async () => {
-    const pool = new pg.Pool({
-      connectionString: opts.connectionString,
-      max: opts.maxConnections ?? 4,
-      idleTimeoutMillis: 30_000,
-      application_name: opts.applicationName ?? "holdfast-event-store",
-    });
-    // An idle client's connection dropping must not crash the process; the next query reports it.
-    pool.on("error", () => undefined);
+    const pool = openPool(
+      { databaseUrl: opts.connectionString },
+      {
+        max: opts.maxConnections ?? 4,
+        idleTimeoutMillis: 30_000,
+        name: opts.applicationName ?? "holdfast-event-store",
+      },
+    );
     try {
       await migrate(pool);
     } catch (e) {

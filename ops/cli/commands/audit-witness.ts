@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import * as E from "fp-ts/lib/Either.js";
 import { decodeCheckpoint, isTreeHead, keyId, type TreeHead } from "../../../event-schemas/index.ts";
-import { decodeConfig } from "../../../infra/config/config.ts";
+import { decodeConfigSlice, kafkaSettings } from "../../../infra/config/config.ts";
 import { makeKafka } from "../../../infra/kafka/client.ts";
 import {
   checkpointsTopic,
@@ -72,7 +72,7 @@ const runWitness = (opts: WitnessOptions) =>
   withStore(async (store) => {
     const operatorPem = await readText(opts.pubkey, "operator public key");
     const witnessPem = await readText(opts.key, "witness private key");
-    const config = decodeConfig(process.env, { dev: true });
+    const config = decodeConfigSlice(kafkaSettings, process.env);
     if (E.isLeft(config)) throw new CannotRun(config.left.message);
     const topic = opts.topic ?? checkpointsTopic(opts.namespace);
     const witness = new Witness(store, operatorPem, witnessPem, await loadState(opts.state));

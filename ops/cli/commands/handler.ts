@@ -1,12 +1,13 @@
 import type { Command } from "commander";
 import * as E from "fp-ts/lib/Either.js";
-import pg from "pg";
+import type pg from "pg";
 import { listParked, type ParkedSku, resumeParked } from "../../../commands/handler/parked-skus.ts";
-import { type Config, decodeConfig } from "../../../infra/config/config.ts";
+import { type ConfigOf, decodeConfigSlice, postgresSettings } from "../../../infra/config/config.ts";
+import { openPool } from "../../../infra/postgres/pool.ts";
 
-// These commands sign no tokens, so the JWT secret is not required of an operator's shell.
-const loadConfig = (): Config => {
-  const c = decodeConfig(process.env, { dev: true });
+// The parking lot is a PostgreSQL table: that is all these commands read.
+const loadConfig = (): ConfigOf<typeof postgresSettings> => {
+  const c = decodeConfigSlice(postgresSettings, process.env);
   if (E.isLeft(c)) {
     console.error(c.left.message);
     process.exit(2);
@@ -15,8 +16,7 @@ const loadConfig = (): Config => {
 };
 
 const withPool = async <A>(f: (pool: pg.Pool) => Promise<A>): Promise<A> => {
-  const pool = new pg.Pool({ connectionString: loadConfig().databaseUrl, max: 1 });
-  pool.on("error", () => undefined);
+  const pool = openPool(loadConfig(), { max: 1, name: "holdfast-cli" });
   try {
     return await f(pool);
   } catch (e) {

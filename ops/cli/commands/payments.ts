@@ -1,18 +1,17 @@
 import { absurd } from "fp-ts/lib/function.js";
 import type { Command } from "commander";
 import * as E from "fp-ts/lib/Either.js";
-import pg from "pg";
 import type { Attempt } from "../../../commands/payments/attempts-store.ts";
 import { makePostgresAttemptsStore } from "../../../commands/payments/attempts-store.ts";
 import { listUnresolved, type Resolution, resolvePayment } from "../../../commands/payments/resolve.ts";
-import { openPaymentsClients } from "../../../commands/payments/wiring.ts";
-import { type Config, decodeConfig } from "../../../infra/config/config.ts";
+import { openPaymentsClients, paymentsClientSettings } from "../../../commands/payments/wiring.ts";
+import { type ConfigOf, decodeConfigSlice } from "../../../infra/config/config.ts";
 import { makeLogger } from "../../../infra/observability/logger.ts";
+import { openPool } from "../../../infra/postgres/pool.ts";
 
-// These commands sign no tokens, so the JWT secret is not required of an operator's shell (`dev` only
-// relaxes that one variable; every other variable is decoded as usual).
-const loadConfig = (): Config => {
-  const c = decodeConfig(process.env, { dev: true });
+// The saga's tables (PostgreSQL) and the command queue (Kafka): all these commands read.
+const loadConfig = (): ConfigOf<typeof paymentsClientSettings> => {
+  const c = decodeConfigSlice(paymentsClientSettings, process.env);
   if (E.isLeft(c)) {
     console.error(c.left.message);
     process.exit(2);
@@ -52,7 +51,7 @@ export const registerPayments = (program: Command): void => {
     .option("--json", "print JSON")
     .action(async (opts: { json?: boolean }) => {
       const config = loadConfig();
-      const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 1 });
+      const pool = openPool(config, { max: 1, name: "holdfast-cli" });
       try {
         const attempts = makePostgresAttemptsStore(pool);
         const ready = await attempts.ensureSchema()();

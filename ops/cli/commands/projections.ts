@@ -1,10 +1,15 @@
 import type { Command } from "commander";
 import { SingleBar } from "cli-progress";
 import * as E from "fp-ts/lib/Either.js";
-import pg from "pg";
-import { decodeConfig } from "../../../infra/config/config.ts";
+import {
+  decodeConfigSlice,
+  eventStoreSettings,
+  redisSettings,
+  searchSettings,
+} from "../../../infra/config/config.ts";
 import { makeElasticsearch } from "../../../infra/elasticsearch/client.ts";
 import { makeEventStore } from "../../../infra/event-store/index.ts";
+import { openPool } from "../../../infra/postgres/pool.ts";
 import { makeRedis } from "../../../infra/redis/client.ts";
 import { REBUILDABLE, type RebuildableProjection, readSideNamesFor } from "../../../projections/names.ts";
 import { inspectProjections } from "../../../projections/rebuild/inspect.ts";
@@ -18,17 +23,15 @@ const fail = (message: string, code = 2): never => {
 };
 
 const open = async (namespace: string) => {
-  // The CLI signs no tokens: the development fallback only keeps decodeConfig from asking for a secret.
-  const config = decodeConfig(process.env, { dev: true });
+  // What a rebuild reads and writes: the log, and the read models' servers (no tokens, no Kafka).
+  const config = decodeConfigSlice(
+    { ...eventStoreSettings, ...redisSettings, ...searchSettings },
+    process.env,
+  );
   if (E.isLeft(config)) return fail(`${config.left.variable}: ${config.left.message}`);
   const names = readSideNamesFor(namespace);
   const redis = makeRedis(config.right, { name: "holdfast-cli", autoPipelining: false });
-  const pool = new pg.Pool({
-    connectionString: config.right.databaseUrl,
-    max: 4,
-    application_name: "holdfast-cli",
-  });
-  pool.on("error", () => undefined);
+  const pool = openPool(config.right, { max: 4, name: "holdfast-cli" });
   const es = makeElasticsearch(config.right);
   return {
     config: config.right,

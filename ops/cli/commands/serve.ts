@@ -1,12 +1,21 @@
 import type { Command } from "commander";
 import * as E from "fp-ts/lib/Either.js";
-import { decodeConfig } from "../../../infra/config/config.ts";
+import {
+  decodeConfigSlice,
+  httpSettings,
+  kafkaSettings,
+  paymentGatewaySettings,
+  postgresSettings,
+  serveProcessSettings,
+  tracingSettings,
+} from "../../../infra/config/config.ts";
+import { mergeSettings } from "../../../infra/config/settings.ts";
 import { makeLogger } from "../../../infra/observability/logger.ts";
 import { makeRegistry } from "../../../infra/observability/metrics.ts";
 import { makeTracing } from "../../../infra/observability/tracing.ts";
 import { listDemoSku } from "../../serve/dev.ts";
 import { startDevSimulator } from "../../serve/dev-simulator.ts";
-import { namespaceOf } from "../../serve/namespace.ts";
+import { namespaceOf } from "../../../infra/process/namespace.ts";
 import { clusterPartOf, runPrimary } from "../../serve/cluster.ts";
 import { allRoles } from "../../serve/roles.ts";
 import { startServer } from "../../serve/server.ts";
@@ -23,9 +32,17 @@ interface ServeOptions {
   readonly opsPort?: string;
 }
 
+/** Under --dev, serve itself lists the demo SKU (the command queue) and may start the gateway simulator. */
+const devSettings = { ...postgresSettings, ...kafkaSettings, ...paymentGatewaySettings };
+
+const fail = (message: string): never => {
+  process.stderr.write(`holdfast serve: ${message}\n`);
+  process.exit(1);
+};
+
 /**
- * `holdfast serve [--roles a,b] [--dev]`: decode the config (exit 1 naming the variable when wrong),
- * start the chosen roles and one HTTP server on HOLDFAST_HTTP_PORT; SIGTERM/SIGINT stop it gracefully.
+ * `holdfast serve [--roles a,b] [--dev]`: decode the config slices of the chosen roles (exit 1
+ * naming the variable when wrong), start the roles and one HTTP server on HOLDFAST_HTTP_PORT; SIGTERM/SIGINT stop it gracefully.
  */
 export const registerServe = (program: Command): void => {
   program
@@ -47,29 +64,20 @@ export const registerServe = (program: Command): void => {
       "with --workers: port of the core process's /health, /metrics (default: none)",
     )
     .action(async (opts: ServeOptions) => {
-      const config = decodeConfig(process.env, { dev: opts.dev === true });
-      if (E.isLeft(config)) {
-        process.stderr.write(`holdfast serve: ${config.left.variable}: ${config.left.message}\n`);
-        process.exit(1);
-      }
-      if (opts.namespace !== "" && !/^[a-z0-9-]{1,40}$/.test(opts.namespace)) {
-        process.stderr.write("holdfast serve: --namespace must be 1-40 of a-z, 0-9 and -\n");
-        process.exit(1);
-      }
+      // The one read of the environment: what serve itself needs, then the slices of the roles it runs.
+      const env = process.env;
+      const serveProcess = decodeConfigSlice(serveProcessSettings, env);
+      if (E.isLeft(serveProcess)) return fail(`${serveProcess.left.variable}: ${serveProcess.left.message}`);
+      if (opts.namespace !== "" && !/^[a-z0-9-]{1,40}$/.test(opts.namespace))
+        return fail("--namespace must be 1-40 of a-z, 0-9 and -");
       const waitBudgetMs = opts.waitMs === undefined ? undefined : Number(opts.waitMs);
-      if (waitBudgetMs !== undefined && !(Number.isInteger(waitBudgetMs) && waitBudgetMs >= 0)) {
-        process.stderr.write("holdfast serve: --wait-ms must be a whole number of milliseconds\n");
-        process.exit(1);
-      }
+      if (waitBudgetMs !== undefined && !(Number.isInteger(waitBudgetMs) && waitBudgetMs >= 0))
+        return fail("--wait-ms must be a whole number of milliseconds");
       if (
         opts.logLevel !== undefined &&
         !["fatal", "error", "warn", "info", "debug", "trace", "silent"].includes(opts.logLevel)
-      ) {
-        process.stderr.write(
-          "holdfast serve: --log-level must be one of fatal, error, warn, info, debug, trace, silent\n",
-        );
-        process.exit(1);
-      }
+      )
+        return fail("--log-level must be one of fatal, error, warn, info, debug, trace, silent");
       const namespace = namespaceOf(opts.namespace);
       const available = allRoles({
         namespace,
@@ -77,16 +85,12 @@ export const registerServe = (program: Command): void => {
         ...(opts.handlerGroup === undefined ? {} : { handlerGroup: opts.handlerGroup }),
       });
       const workers = opts.workers === undefined ? null : Number(opts.workers);
-      if (workers !== null && !(Number.isInteger(workers) && workers >= 1 && workers <= 64)) {
-        process.stderr.write("holdfast serve: --workers must be a whole number from 1 to 64\n");
-        process.exit(1);
-      }
+      if (workers !== null && !(Number.isInteger(workers) && workers >= 1 && workers <= 64))
+        return fail("--workers must be a whole number from 1 to 64");
       const opsPort = opts.opsPort === undefined ? 0 : Number(opts.opsPort);
-      if (!(Number.isInteger(opsPort) && opsPort >= 0 && opsPort < 65536)) {
-        process.stderr.write("holdfast serve: --ops-port must be a port number\n");
-        process.exit(1);
-      }
-      const part = workers === null ? null : clusterPartOf(process.env);
+      if (!(Number.isInteger(opsPort) && opsPort >= 0 && opsPort < 65536))
+        return fail("--ops-port must be a port number");
+      const part = workers === null ? null : clusterPartOf(serveProcess.right);
       const wanted =
         part !== null
           ? [...part.roles]
@@ -94,37 +98,46 @@ export const registerServe = (program: Command): void => {
             ? available.map((r) => r.name)
             : opts.roles.split(",").map((s) => s.trim());
       const unknown = wanted.filter((n) => !available.some((r) => r.name === n));
-      if (unknown.length > 0) {
-        process.stderr.write(
-          `holdfast serve: unknown role(s) ${unknown.join(", ")}; known: ${available.map((r) => r.name).join(", ")}\n`,
+      if (unknown.length > 0)
+        return fail(
+          `unknown role(s) ${unknown.join(", ")}; known: ${available.map((r) => r.name).join(", ")}`,
         );
-        process.exit(1);
-      }
+      const roles = available.filter((r) => wanted.includes(r.name));
+      const dev = opts.dev === true;
+      // serve's own slice (the port, tracing; under --dev the demo listing and the simulator's address),
+      // then the slices of the roles it runs: a variable no chosen role reads is not asked for.
+      const own = decodeConfigSlice({ ...httpSettings, ...tracingSettings }, env);
+      if (E.isLeft(own)) return fail(`${own.left.variable}: ${own.left.message}`);
+      const devOwn = dev ? decodeConfigSlice(devSettings, env) : E.right(null);
+      if (E.isLeft(devOwn)) return fail(`${devOwn.left.variable}: ${devOwn.left.message}`);
+      const roleConfig = decodeConfigSlice(mergeSettings(roles.map((r) => r.settings)), env, { dev });
+      if (E.isLeft(roleConfig)) return fail(`${roleConfig.left.variable}: ${roleConfig.left.message}`);
       const logger = makeLogger(opts.logLevel === undefined ? {} : { level: opts.logLevel });
       if (workers !== null && part === null) {
         runPrimary(wanted, workers, logger);
         return;
       }
       const registry = makeRegistry();
-      const tracing = makeTracing(config.right.otlpEndpoint);
-      let ctx = { config: config.right, logger, registry, dev: opts.dev === true, tracing };
+      const tracing = makeTracing(own.right.otlpEndpoint);
+      let ctx = { config: roleConfig.right, logger, registry, dev, tracing };
       let server: Awaited<ReturnType<typeof startServer>>;
       let simulator: Awaited<ReturnType<typeof startDevSimulator>>["simulator"] | null = null;
       try {
         // --dev runs the payment gateway simulator beside the services (on a free port when 8090 is
         // taken), unless PAYMENT_GATEWAY_URL was given explicitly (an explicit variable always wins).
-        if (opts.dev === true && wanted.includes("payments") && !process.env.PAYMENT_GATEWAY_URL) {
-          const dev = await startDevSimulator(config.right, logger);
-          simulator = dev.simulator;
-          ctx = { ...ctx, config: dev.config };
+        if (devOwn.right !== null && wanted.includes("payments") && !serveProcess.right.paymentGatewayGiven) {
+          const started = await startDevSimulator(devOwn.right, logger);
+          simulator = started.simulator;
+          ctx = { ...ctx, config: { ...ctx.config, paymentGatewayUrl: started.config.paymentGatewayUrl } };
         }
         server = await startServer(
-          available.filter((r) => wanted.includes(r.name)),
+          roles,
           ctx,
           // The core process of --workers answers /health and /metrics on --ops-port only.
-          { port: part?.part === "core" ? opsPort : config.right.httpPort, hostname: opts.host },
+          { port: part?.part === "core" ? opsPort : own.right.httpPort, hostname: opts.host },
         );
-        if (opts.dev === true && part?.part !== "http") await listDemoSku(config.right, namespace, logger);
+        if (devOwn.right !== null && part?.part !== "http")
+          await listDemoSku(devOwn.right, namespace, logger);
       } catch (e) {
         logger.fatal({ err: e }, "holdfast serve could not start");
         process.exit(1);

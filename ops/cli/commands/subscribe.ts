@@ -2,7 +2,7 @@ import { Identifier } from "../../../event-schemas/index.ts";
 import { absurd } from "fp-ts/lib/function.js";
 import type { Command } from "commander";
 import * as E from "fp-ts/lib/Either.js";
-import { decodeConfig } from "../../../infra/config/config.ts";
+import { decodeConfigSlice, kafkaSettings } from "../../../infra/config/config.ts";
 import { makeKafka } from "../../../infra/kafka/client.ts";
 import { makeLogger } from "../../../infra/observability/logger.ts";
 import { readSideNamesFor } from "../../../projections/names.ts";
@@ -30,7 +30,7 @@ export const registerSubscribe = (program: Command): void => {
         process.stderr.write("holdfast subscribe: --sku must be 1-64 of letters, digits, '.', '_' and '-'\n");
         process.exit(2);
       }
-      const config = decodeConfig(process.env, { dev: true });
+      const config = decodeConfigSlice(kafkaSettings, process.env);
       if (E.isLeft(config)) {
         process.stderr.write(`holdfast subscribe: ${config.left.variable}: ${config.left.message}\n`);
         process.exit(2);

@@ -1,7 +1,7 @@
 import { Identifier } from "../../../event-schemas/index.ts";
 import type { Command } from "commander";
 import * as E from "fp-ts/lib/Either.js";
-import { decodeConfig } from "../../../infra/config/config.ts";
+import { authSettings, decodeConfigSlice } from "../../../infra/config/config.ts";
 import { parseLifetime, signToken } from "../../../infra/http/auth.ts";
 
 /**
@@ -26,7 +26,7 @@ export const registerToken = (program: Command): void => {
         process.stderr.write("holdfast token: --user must be 1-64 of letters, digits, '.', '_' and '-'\n");
         process.exit(1);
       }
-      const config = decodeConfig(process.env, { dev: opts.dev === true });
+      const config = decodeConfigSlice(authSettings, process.env, { dev: opts.dev === true });
       if (E.isLeft(config)) {
         process.stderr.write(`holdfast token: ${config.left.variable}: ${config.left.message}\n`);
         process.exit(1);

@@ -14,7 +14,7 @@ import { signToken } from "../../../infra/http/auth.ts";
 import { makePostgresEventStore } from "../../../infra/event-store/postgres/index.ts";
 import { createTestDatabase } from "../../../infra/event-store/postgres/test-database.ts";
 import type { EventStore } from "../../../infra/event-store/port.ts";
-import { type Namespace, namespaceOf } from "../namespace.ts";
+import { type Namespace, namespaceOf } from "../../../infra/process/namespace.ts";
 import { deleteKeysWithPrefix } from "../../../projections/testing/redis.ts";
 
 /**

@@ -1,37 +1,50 @@
 import type { Hono } from "hono";
-import pg from "pg";
+import {
+  authSettings,
+  postgresSettings,
+  rateLimitSettings,
+  redisSettings,
+  searchSettings,
+} from "../infra/config/config.ts";
 import { elasticsearchReady, makeElasticsearch } from "../infra/elasticsearch/client.ts";
 import { makeTokenVerifier } from "../infra/http/auth.ts";
+import { openPool } from "../infra/postgres/pool.ts";
+import type { Role } from "../infra/process/role.ts";
 import { makeRedis, redisReady } from "../infra/redis/client.ts";
 import { makeRateLimiter } from "../infra/redis/rate-limit.ts";
-import type { Role } from "../infra/process/role.ts";
 import { defaultReadSideNames, type ReadSideNames } from "../projections/names.ts";
 import { elasticsearchProductSearch } from "../projections/products/search.ts";
 import { cachedProductSearch } from "../projections/products/search-cache.ts";
 import { makeReadApp } from "./app.ts";
 import { makeAvailabilityCache } from "./availability-cache.ts";
 
+/** The config the read API reads: the three read models' servers, tokens, limits. */
+export const readApiSettings = {
+  ...postgresSettings,
+  ...redisSettings,
+  ...searchSettings,
+  ...authSettings,
+  ...rateLimitSettings,
+};
+
 /**
- * Role `read-api`: the read routes on the shared port. One auto-pipelined Redis connection (availability
- * reads of concurrent requests share round trips), one subscriber connection that keeps the in-memory
- * availability fresh (read-api/availability-cache.ts; it also feeds the SSE stream), a small
- * PostgreSQL pool for the order views, an Elasticsearch client for search.
+ * Role `read-api`, its composition root: the read routes on the shared port. One auto-pipelined Redis
+ * connection (availability reads of concurrent requests share round trips), one subscriber connection
+ * that keeps the in-memory availability fresh (availability-cache.ts; it also feeds the SSE stream), a
+ * small PostgreSQL pool for the order views, an Elasticsearch client for search.
  */
 export const readApiRole = (
   opts: { readonly names?: ReadSideNames; readonly minRevisionWaitMs?: number } = {},
-): Role => ({
+): Role<typeof readApiSettings> => ({
   name: "read-api",
+  settings: readApiSettings,
   start: async (ctx) => {
+    const { config } = ctx;
     const names = opts.names ?? defaultReadSideNames;
-    const redis = makeRedis(ctx.config, { name: "holdfast-read-api" });
-    const subscriber = makeRedis(ctx.config, { name: "holdfast-read-api-sse", subscriber: true });
-    const pool = new pg.Pool({
-      connectionString: ctx.config.databaseUrl,
-      max: 8,
-      application_name: "holdfast-read-api",
-    });
-    pool.on("error", () => undefined);
-    const es = makeElasticsearch(ctx.config);
+    const redis = makeRedis(config, { name: "holdfast-read-api" });
+    const subscriber = makeRedis(config, { name: "holdfast-read-api-sse", subscriber: true });
+    const pool = openPool(config, { max: 8, name: "holdfast-read-api" });
+    const es = makeElasticsearch(config);
     const availability = makeAvailabilityCache({ redis, subscriber, namespace: names.redisNamespace });
     const app = makeReadApp({
       redis,
@@ -42,10 +55,9 @@ export const readApiRole = (
         namespace: names.redisNamespace,
       }),
       availability,
-      verify: makeTokenVerifier(ctx.config.jwtSecret, { maxLifetimeSeconds: ctx.config.tokenMaxSeconds }),
-      limiter:
-        ctx.config.rateLimits === null ? null : makeRateLimiter(redis, { prefix: names.redisNamespace }),
-      ipRead: ctx.config.rateLimits?.ipRead ?? null,
+      verify: makeTokenVerifier(config.jwtSecret, { maxLifetimeSeconds: config.tokenMaxSeconds }),
+      limiter: config.rateLimits === null ? null : makeRateLimiter(redis, { prefix: names.redisNamespace }),
+      ipRead: config.rateLimits?.ipRead ?? null,
       ...(opts.minRevisionWaitMs === undefined ? {} : { minRevisionWaitMs: opts.minRevisionWaitMs }),
     });
     return {

@@ -1,4 +1,4 @@
-import { type CommandTopics, commandTopics } from "../../commands/queue/topics.ts";
+import { type CommandTopics, commandTopics } from "../command-queue/topics.ts";
 
 /**
  * Names that let several holdfast deployments (tests, benchmarks) share one Kafka and one Redis without

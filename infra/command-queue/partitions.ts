@@ -115,3 +115,12 @@ export const makeMemoryPartitionRegistry = (): PartitionRegistry => {
     },
   };
 };
+
+/**
+ * The write API's "is this SKU listed?" (404 unknown-sku at the edge): a SKU is listed exactly when it
+ * has a partition.
+ */
+export const skuListedIn =
+  (registry: PartitionRegistry) =>
+  async (skuId: string): Promise<E.Either<RegistryError, boolean>> =>
+    E.map((p: number | null) => p !== null)(await registry.partitionOf(skuId)());

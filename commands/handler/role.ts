@@ -1,31 +1,47 @@
-import { queuedCommand } from "../../infra/command-queue/queued-command.ts";
 import { randomUUID } from "node:crypto";
 import * as E from "fp-ts/lib/Either.js";
-import { startCommandHandler } from "../../commands/handler/consumer.ts";
-import { makeExpiryScheduler } from "../../commands/handler/expiry-scheduler.ts";
-import { makeHandlerMetrics } from "../../commands/handler/metrics.ts";
-import { makeParkingLot } from "../../commands/handler/parked-skus.ts";
-import { makeHandlerObservability } from "../../commands/handler/observability.ts";
-import { disabledTracing } from "../../infra/observability/tracing.ts";
+import { openCommandQueue } from "../../infra/command-queue/open.ts";
+import { eventStoreSettings, kafkaSettings, redisSettings } from "../../infra/config/config.ts";
+import { openEventStore } from "../../infra/event-store/index.ts";
 import { kafkaReady } from "../../infra/kafka/client.ts";
 import { failoverSessionTimeout } from "../../infra/kafka/failover.ts";
+import { disabledTracing } from "../../infra/observability/tracing.ts";
+import type { Namespace } from "../../infra/process/namespace.ts";
+import type { Role } from "../../infra/process/role.ts";
 import { makeRedis, redisReady } from "../../infra/redis/client.ts";
 import { publishOutcomes, readOutcome } from "../../infra/redis/outcomes.ts";
-import type { Namespace } from "./namespace.ts";
-import { openEventStore, startQueueInfra } from "./queue-infra.ts";
-import type { Role } from "../../infra/process/role.ts";
+import { queuedCommand } from "../../infra/command-queue/queued-command.ts";
+import { startCommandHandler } from "./consumer.ts";
+import { makeExpiryScheduler } from "./expiry-scheduler.ts";
+import { makeHandlerMetrics } from "./metrics.ts";
+import { makeHandlerObservability } from "./observability.ts";
+import { makeParkingLot } from "./parked-skus.ts";
+
+/** The config the command handler reads: the event store, the queue (Kafka + PostgreSQL), Redis. */
+export const commandHandlerSettings = { ...eventStoreSettings, ...kafkaSettings, ...redisSettings };
 
 /**
- * Role `command-handler`: the serialized per-SKU writer. Its own queue producer is for the expiry
- * scheduler (ExpireHolds at each hold deadline).
+ * Role `command-handler`, its composition root: the serialized per-SKU writer. Its own queue producer is
+ * for the expiry scheduler (ExpireHolds at each hold deadline).
  */
-export const commandHandlerRole = (ns: Namespace, opts: { readonly groupId?: string } = {}): Role => ({
+export const commandHandlerRole = (
+  ns: Namespace,
+  opts: { readonly groupId?: string } = {},
+): Role<typeof commandHandlerSettings> => ({
   name: "command-handler",
+  settings: commandHandlerSettings,
   start: async (ctx) => {
+    const { config } = ctx;
     const logger = ctx.logger.child({ role: "command-handler" });
-    const infra = await startQueueInfra(ctx.config, ns, logger, "holdfast-command-handler");
-    const store = await openEventStore(ctx.config);
-    const redis = makeRedis(ctx.config, { name: "holdfast-command-handler" });
+    // 1. Clients: the queue (for expiries, and the consumer's Kafka), the event store, Redis.
+    const infra = await openCommandQueue(config, {
+      topics: ns.topics,
+      clientId: "holdfast-command-handler",
+      logger,
+    });
+    const store = await openEventStore(config);
+    const redis = makeRedis(config, { name: "holdfast-command-handler" });
+    // 2. The expiry scheduler (first expiry layer) and the parking lot for SKUs whose appends fail.
     const scheduler = makeExpiryScheduler({
       nowMs: Date.now,
       onError: (skuId, e) => logger.warn({ skuId, err: e }, "expiry enqueue failed"),
@@ -42,6 +58,7 @@ export const commandHandlerRole = (ns: Namespace, opts: { readonly groupId?: str
       logger,
       registry: ctx.registry,
     });
+    // 3. The consumer.
     const observability = makeHandlerObservability({
       registry: ctx.registry,
       tracing: ctx.tracing ?? disabledTracing(),

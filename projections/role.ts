@@ -1,12 +1,14 @@
-import * as E from "fp-ts/lib/Either.js";
-import pg from "pg";
-import type { CommandQueue } from "../infra/command-queue/port.ts";
+import { openCommandQueue } from "../infra/command-queue/open.ts";
+import { type CommandTopics, commandTopics } from "../infra/command-queue/topics.ts";
+import { eventStoreSettings, kafkaSettings, redisSettings, searchSettings } from "../infra/config/config.ts";
 import { elasticsearchReady, makeElasticsearch } from "../infra/elasticsearch/client.ts";
-import { makeEventStore } from "../infra/event-store/index.ts";
-import { ensureIntegrationTopic } from "../infra/kafka/integration-topic.ts";
+import { openEventStore } from "../infra/event-store/index.ts";
 import { makeKafka } from "../infra/kafka/client.ts";
+import { ensureIntegrationTopic } from "../infra/kafka/integration-topic.ts";
+import { disabledTracing } from "../infra/observability/tracing.ts";
+import { openPool } from "../infra/postgres/pool.ts";
+import type { Role } from "../infra/process/role.ts";
 import { makeRedis, redisReady } from "../infra/redis/client.ts";
-import type { Role, RoleContext } from "../infra/process/role.ts";
 import { availabilityProjection } from "./availability/redis.ts";
 import { defaultReadSideNames, type ReadSideNames } from "./names.ts";
 import { ordersProjection } from "./orders/postgres.ts";
@@ -16,51 +18,51 @@ import { searchVersionBumper } from "./products/search-cache.ts";
 import { relayProjection } from "./relay/kafka.ts";
 import { projectionMetrics } from "./runtime/metrics.ts";
 import { type RunningProjector, runProjector } from "./runtime/runner.ts";
-import { tracedProjection } from "./runtime/traced.ts";
-import { disabledTracing } from "../infra/observability/tracing.ts";
 import { redisStatusSink } from "./runtime/status.ts";
+import { tracedProjection } from "./runtime/traced.ts";
+
+/** The config the projector reads: the event store, the four read models' servers, the command queue. */
+export const projectorSettings = {
+  ...eventStoreSettings,
+  ...redisSettings,
+  ...searchSettings,
+  ...kafkaSettings,
+};
 
 export interface ProjectorRoleOptions {
   readonly names?: ReadSideNames;
-  /**
-   * The command queue for the sweeper (third expiry layer). The composition above (`holdfast serve`)
-   * passes the write path's Kafka queue; without it the sweeper does not run.
-   */
-  readonly commandQueue?: (
-    ctx: RoleContext,
-  ) => Promise<{ readonly queue: CommandQueue; stop(): Promise<void> }>;
+  /** The command topics the sweeper (third expiry layer) enqueues ExpireHolds on (default production's). */
+  readonly commandTopics?: CommandTopics;
   readonly sweepIntervalMs?: number;
   /** A projection lagging more than this many events (counted up to 10,000) makes the role not ready. */
   readonly maxReadyLag?: number;
 }
 
 /**
- * Role `projector`: runs the four projectors (Redis availability, PostgreSQL orders, Elasticsearch
- * products, Kafka integration relay) and the expiry sweeper. Readiness fails while a projector is parked
- * or lags far behind.
+ * Role `projector`, its composition root: runs the four projectors (Redis availability, PostgreSQL
+ * orders, Elasticsearch products, Kafka integration relay) and the expiry sweeper. Readiness fails while
+ * a projector is parked or lags far behind.
  */
-export const projectorRole = (opts: ProjectorRoleOptions = {}): Role => ({
+export const projectorRole = (opts: ProjectorRoleOptions = {}): Role<typeof projectorSettings> => ({
   name: "projector",
+  settings: projectorSettings,
   start: async (ctx) => {
+    const { config } = ctx;
     const names = opts.names ?? defaultReadSideNames;
     const logger = ctx.logger.child({ role: "projector" });
-    const store = await makeEventStore(ctx.config)();
-    if (E.isLeft(store)) throw new Error(`event store unavailable: ${JSON.stringify(store.left)}`);
-    const pool = new pg.Pool({
-      connectionString: ctx.config.databaseUrl,
-      max: 6,
-      application_name: "holdfast-projector",
-    });
-    pool.on("error", () => undefined);
-    const redis = makeRedis(ctx.config, { name: "holdfast-projector", autoPipelining: false });
-    const es = makeElasticsearch(ctx.config);
-    const kafka = makeKafka(ctx.config, { clientId: "holdfast-projector", logger });
+    // 1. Clients: the event store, PostgreSQL, Redis, Elasticsearch, and Kafka for the relay.
+    const store = await openEventStore(config);
+    const pool = openPool(config, { max: 6, name: "holdfast-projector" });
+    const redis = makeRedis(config, { name: "holdfast-projector", autoPipelining: false });
+    const es = makeElasticsearch(config);
+    const kafka = makeKafka(config, { clientId: "holdfast-projector", logger });
     const admin = kafka.admin();
     await admin.connect();
     await ensureIntegrationTopic(admin, names.integrationTopic);
     await admin.disconnect();
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
+    // 2. The projectors, each from its checkpoint.
     const metrics = projectionMetrics(ctx.registry);
     const status = redisStatusSink(redis, names.redisNamespace);
     const run = (
@@ -68,7 +70,7 @@ export const projectorRole = (opts: ProjectorRoleOptions = {}): Role => ({
       retry?: Parameters<typeof runProjector>[0]["retry"],
     ) =>
       runProjector({
-        store: store.right,
+        store,
         projection: tracedProjection(projection, ctx.tracing ?? disabledTracing()),
         logger,
         metrics,
@@ -92,11 +94,16 @@ export const projectorRole = (opts: ProjectorRoleOptions = {}): Role => ({
         maxDelayMs: 2000,
       }),
     ];
-    const queue = opts.commandQueue === undefined ? null : await opts.commandQueue(ctx);
-    const sweeper =
-      queue === null
-        ? null
-        : startSweeper({ pool, queue: queue.queue, logger }, { intervalMs: opts.sweepIntervalMs ?? 10_000 });
+    // 3. The sweeper (third expiry layer), on the same command queue as the write API.
+    const queue = await openCommandQueue(config, {
+      topics: opts.commandTopics ?? commandTopics(),
+      clientId: "holdfast-sweeper",
+      logger: ctx.logger,
+    });
+    const sweeper = startSweeper(
+      { pool, queue: queue.queue, logger },
+      { intervalMs: opts.sweepIntervalMs ?? 10_000 },
+    );
     const maxLag = opts.maxReadyLag ?? 5_000;
     return {
       readiness: [
@@ -114,11 +121,11 @@ export const projectorRole = (opts: ProjectorRoleOptions = {}): Role => ({
         },
       ],
       stop: async () => {
-        await sweeper?.stop();
-        await queue?.stop();
+        await sweeper.stop();
+        await queue.stop();
         await Promise.all(projectors.map((p) => p.stop()));
         await producer.disconnect();
-        await store.right.close();
+        await store.close();
         await es.close();
         await pool.end();
         redis.disconnect();
