@@ -6,7 +6,7 @@ import type { RateLimiter } from "../infra/redis/rate-limit.ts";
 import type { ProductSearch } from "../projections/products/search-port.ts";
 import type { AvailabilityCache } from "./availability-cache.ts";
 
-/** Everything the read API's routes need, built by the composition root (read-api/main.ts) or a test. */
+/** Everything the read API's routes need, built by the composition root (read-api/role.ts) or a test. */
 export interface ReadApiDeps {
   readonly redis: Redis;
   /** Key namespace of the Redis availability view ("hf:" in production). */

@@ -11,7 +11,7 @@ import type { OutcomeStoreError } from "../infra/redis/outcomes.ts";
 import type { RateLimiter } from "../infra/redis/rate-limit.ts";
 
 /**
- * Everything the write API needs, as ports. The composition root (`ops/serve/write-api-role.ts`) wires
+ * Everything the write API needs, as ports. The composition root (`write-api/role.ts`) wires
  * the Kafka command queue, the Redis stores and the partition registry in; unit tests wire in-memory
  * fakes. `enqueue` is the command queue's port (`infra/command-queue/port.ts`).
  */

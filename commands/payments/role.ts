@@ -6,7 +6,7 @@ import type { Role } from "../../infra/process/role.ts";
 import { makePaymentMetrics } from "./metrics.ts";
 import { defaultSagaPolicy, type SagaPolicy } from "./policy.ts";
 import { superviseSaga } from "./supervised.ts";
-import { openPaymentsClients, paymentsClientSettings } from "./wiring.ts";
+import { openPaymentsClients, paymentsClientSettings } from "./clients.ts";
 
 /** The config the payments role reads: the event store, the saga's clients, the gateway. */
 export const paymentsSettings = {

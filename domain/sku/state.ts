@@ -115,27 +115,13 @@ export const forkState = (state: SkuState): SkuState => {
 
 /**
  * Parse an ISO instant from a command or event; a bad one is a bug of the caller (commands and events
- * are decoded upstream). Commands of a batch mostly share a few instants and every hold's deadline is
- * parsed once when placed, so the last answer is remembered (a pure cache: same input, same output).
+ * are decoded upstream).
  */
-let lastIso = "";
-let lastMs = Number.NaN;
 export const instantMs = (iso: string): number => {
-  if (iso === lastIso) return lastMs;
   const ms = Date.parse(iso);
   if (Number.isNaN(ms)) throw new RangeError(`not an ISO instant: ${iso}`);
-  lastIso = iso;
-  lastMs = ms;
   return ms;
 };
 
-/** `instantMs` backwards, with the same one-entry memory (deadlines of a batch are mostly equal). */
-let lastFormattedMs = Number.NaN;
-let lastFormatted = "";
-export const isoOf = (ms: number): string => {
-  if (ms !== lastFormattedMs) {
-    lastFormatted = new Date(ms).toISOString();
-    lastFormattedMs = ms;
-  }
-  return lastFormatted;
-};
+/** `instantMs` backwards. */
+export const isoOf = (ms: number): string => new Date(ms).toISOString();

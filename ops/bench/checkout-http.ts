@@ -8,7 +8,7 @@ import * as hdr from "hdr-histogram-js";
 import pg from "pg";
 import { defaultSagaPolicy } from "../../commands/payments/policy.ts";
 import { startPaymentSaga } from "../../commands/payments/saga.ts";
-import { openPaymentsClients } from "../../commands/payments/wiring.ts";
+import { openPaymentsClients } from "../../commands/payments/clients.ts";
 import { decodeConfig } from "../../infra/config/config.ts";
 import { silentLogger } from "../../infra/observability/logger.ts";
 import { makeRegistry } from "../../infra/observability/metrics.ts";

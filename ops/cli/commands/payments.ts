@@ -4,7 +4,7 @@ import * as E from "fp-ts/lib/Either.js";
 import type { Attempt } from "../../../commands/payments/attempts-store.ts";
 import { makePostgresAttemptsStore } from "../../../commands/payments/attempts-store.ts";
 import { listUnresolved, type Resolution, resolvePayment } from "../../../commands/payments/resolve.ts";
-import { openPaymentsClients, paymentsClientSettings } from "../../../commands/payments/wiring.ts";
+import { openPaymentsClients, paymentsClientSettings } from "../../../commands/payments/clients.ts";
 import { type ConfigOf, decodeConfigSlice } from "../../../infra/config/config.ts";
 import { makeLogger } from "../../../infra/observability/logger.ts";
 import { openPool } from "../../../infra/postgres/pool.ts";
