@@ -5,12 +5,12 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import * as E from "fp-ts/lib/Either.js";
 import * as hdr from "hdr-histogram-js";
-import pg from "pg";
 import { defaultSagaPolicy } from "../../commands/payments/policy.ts";
 import { startPaymentSaga } from "../../commands/payments/saga.ts";
 import { openPaymentsClients } from "../../commands/payments/clients.ts";
 import { decodeConfig } from "../../infra/config/config.ts";
 import { silentLogger } from "../../infra/observability/logger.ts";
+import { openPool } from "../../infra/postgres/pool.ts";
 import { makeRegistry } from "../../infra/observability/metrics.ts";
 import { makeHttpPaymentGateway } from "../../infra/payment-gateway/http.ts";
 import { getOrder } from "../../projections/orders/queries.ts";
@@ -35,8 +35,7 @@ export const benchHttpCheckout = async (b: BenchSettings): Promise<void> => {
   const clients = await openPaymentsClients(config.right, silentLogger(), h.ns.topics);
   let saga: Awaited<ReturnType<typeof startPaymentSaga>> | null = null;
   let projector: RunningProjector | null = null;
-  const viewPool = new pg.Pool({ connectionString: h.databaseUrl, max: 4 });
-  viewPool.on("error", () => undefined);
+  const viewPool = openPool({ databaseUrl: h.databaseUrl }, { max: 4 });
   try {
     const serve = await h.serve("command-handler,write-api");
     const api = client(serve.port);
