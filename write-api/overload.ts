@@ -61,7 +61,7 @@ export interface OverloadGuard {
 
 /**
  * The guard's state and middleware. `loopDelayMs` is supplied by the composition root (from
- * `perf_hooks.monitorEventLoopDelay`), so this module reads no clock but the one it is given.
+ * loop-delay.ts), so this module reads no clock but the one it is given.
  */
 export const makeOverloadGuard = (
   policy: OverloadPolicy,
