@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import * as E from "fp-ts/lib/Either.js";
-import { decodeConfig } from "../../../infra/config/config.ts";
+import { authSettings, decodeConfigSlice, postgresSettings } from "../../../infra/config/config.ts";
 import { type Deployment, startDeployment, targetDeployment } from "../../rehearse/deployment.ts";
 import { parseOptions, type RawOptions } from "../../rehearse/options.ts";
 import { rehearse } from "../../rehearse/rehearse.ts";
@@ -59,7 +59,8 @@ export const registerRehearse = (program: Command): void => {
       try {
         if (o.target === null) d = await startDeployment(o, (l) => progress(l, true));
         else {
-          const config = decodeConfig(process.env);
+          // Against a running holdfast: tokens signed with its secret, the log read from its database.
+          const config = decodeConfigSlice({ ...postgresSettings, ...authSettings }, process.env);
           if (E.isLeft(config)) {
             process.stderr.write(`holdfast rehearse: ${config.left.variable}: ${config.left.message}\n`);
             process.exit(2);
