@@ -6,6 +6,8 @@ export interface PoolOptions {
   readonly name?: string;
   readonly max?: number;
   readonly idleTimeoutMillis?: number;
+  /** Session settings every connection starts with (libpq `options`, e.g. `-c enable_seqscan=off`). */
+  readonly sessionOptions?: string;
 }
 
 /**
@@ -22,6 +24,7 @@ export const openPool = (config: Pick<Config, "databaseUrl">, opts: PoolOptions 
     ...(opts.max === undefined ? {} : { max: opts.max }),
     ...(opts.idleTimeoutMillis === undefined ? {} : { idleTimeoutMillis: opts.idleTimeoutMillis }),
     ...(opts.name === undefined ? {} : { application_name: opts.name }),
+    ...(opts.sessionOptions === undefined ? {} : { options: opts.sessionOptions }),
   });
   pool.on("error", () => undefined);
   return pool;

@@ -79,14 +79,15 @@ export const makePostgresEventStore =
     }
     // Feed reads on connections of their own, opened with the planner settings READ_ALL relies on:
     // appends never queue behind a large page, and no other statement runs with those settings.
-    const feedPool = new pg.Pool({
-      connectionString: opts.connectionString,
-      max: 2,
-      idleTimeoutMillis: 30_000,
-      application_name: `${opts.applicationName ?? "holdfast-event-store"}-feed`,
-      options: FEED_SESSION_OPTIONS,
-    });
-    feedPool.on("error", () => undefined);
+    const feedPool = openPool(
+      { databaseUrl: opts.connectionString },
+      {
+        max: 2,
+        idleTimeoutMillis: 30_000,
+        name: `${opts.applicationName ?? "holdfast-event-store"}-feed`,
+        sessionOptions: FEED_SESSION_OPTIONS,
+      },
+    );
     return E.right(postgresStore(pool, feedPool, opts));
   };
 
