@@ -12,7 +12,7 @@ import { QueuedCommand } from "../../event-schemas/index.ts";
 import { traceHeaders } from "../observability/kafka-trace.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { PartitionRegistry } from "./partitions.ts";
-import type { CommandQueue, QueueError, QueuePosition } from "../../infra/command-queue/port.ts";
+import type { CommandQueue, QueueError, QueuePosition } from "./port.ts";
 import { type CommandTopics, ensurePartition } from "./topics.ts";
 
 interface Pending {

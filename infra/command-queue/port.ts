@@ -26,7 +26,8 @@ export interface QueuePosition {
  *
  * The one enqueue port: the write API, the expiry scheduler, the sweeper (projections/) and the payment
  * saga all take it, which is why it lives in infra/ rather than commands/; the Kafka adapter is
- * `commands/queue/kafka.ts`. Build the command with `queuedCommand` (`queued-command.ts`).
+ * `kafka.ts` beside it (opened with `openCommandQueue`, open.ts). Build the command with
+ * `queuedCommand` (`queued-command.ts`).
  *
  * @example
  *   const r = await queue.enqueue(queuedCommand("tee", { type: "ExpireHolds" }))();
