@@ -28,7 +28,7 @@ const POLL_MS = 25;
 /** `HOLDFAST_TEST_FAULT=kill-after-claim`: SIGKILL the process right after claiming such a key. */
 export const FAULT_KEY_PREFIX = "test-fault-kill-";
 
-const unavailable = (c: Context, detail: string, retryAfterSeconds = 1): Response => {
+export const respondUnavailable = (c: Context, detail: string, retryAfterSeconds = 1): Response => {
   c.header("Retry-After", String(retryAfterSeconds));
   return problem(c, "unavailable", detail);
 };
@@ -106,10 +106,8 @@ export const enqueueWithin = (
 export const enqueueFailed = (c: Context, deps: WriteApiDeps, error: QueueError): Response => {
   if (error._tag === "UnknownSkuPartition") return problemFor(c, error, `no SKU ${error.skuId} is listed`);
   deps.logger.error({ error }, "enqueue failed");
-  return unavailable(c, "the command queue did not accept the request; retry with the same Idempotency-Key");
+  return respondUnavailable(c, "the command queue did not accept the request; retry with the same Idempotency-Key");
 };
-
-export { unavailable as respondUnavailable };
 
 /** Wait for a request's recorded outcome until `deadline` (ms since the epoch). */
 export const pollOutcome = async (
@@ -170,7 +168,7 @@ export const takeOver = async (
   }
   if (E.isLeft(decoded) || decoded.right.requestId !== requestId) {
     deps.logger.error({ requestId }, "a claim holds an unreadable command");
-    return unavailable(c, "this request's claim is unreadable; retry later");
+    return respondUnavailable(c, "this request's claim is unreadable; retry later");
   }
   deps.logger.info({ requestId }, "re-enqueueing a claimed request that may never have reached the queue");
   return enqueueAndWait(c, deps, { ...decoded.right, replyTo: deps.outcomes.replyTo }, claim);
@@ -196,9 +194,9 @@ export const awaitInFlight = async (
     if (Date.now() >= deadline)
       return queued
         ? respondPending(c, first.requestId)
-        : unavailable(c, "the first request with this Idempotency-Key is still being queued; retry");
+        : respondUnavailable(c, "the first request with this Idempotency-Key is still being queued; retry");
     const again = await admitWithin(deps, { buckets: [], claim, leaseMs: leaseMsFor(deps.waitBudgetMs) });
-    if (again === null) return unavailable(c, "the idempotency store did not answer; retry");
+    if (again === null) return respondUnavailable(c, "the idempotency store did not answer; retry");
     switch (again._tag) {
       case "InFlight":
         leaseEnds = Date.now() + again.leaseLeftMs;
@@ -214,7 +212,7 @@ export const awaitInFlight = async (
         // The claim expired meanwhile and this request now holds it.
         return takeOver(c, deps, claim, claim.requestId, claim.command);
       default:
-        return unavailable(c, "this Idempotency-Key changed state; retry");
+        return respondUnavailable(c, "this Idempotency-Key changed state; retry");
     }
   }
 };

@@ -63,8 +63,6 @@ export interface HandlerDeps extends ChunkDeps {
 
 export interface RunningHandler {
   stop(): Promise<void>;
-  /** SKUs whose state is cached (for readiness and tests). */
-  readonly cachedSkus: () => number;
   /** Readiness from the consumer's progress (progress.ts): `null` when deciding, else why not. */
   readonly progress: () => Promise<string | null>;
 }
@@ -534,7 +532,6 @@ export const startCommandHandler = async (deps: HandlerDeps): Promise<RunningHan
   });
 
   return {
-    cachedSkus: () => cache.size,
     progress: handlerProgressCheck({
       kafka: deps.kafka,
       groupId: deps.groupId,

@@ -102,20 +102,6 @@ export const makePgPartitionRegistry = async (pool: Pool, topic: string): Promis
   };
 };
 
-/** In-memory registry for unit tests. */
-export const makeMemoryPartitionRegistry = (): PartitionRegistry => {
-  const known = new Map<string, number>();
-  return {
-    partitionOf: (skuId) => async () => E.right(known.get(skuId) ?? null),
-    assign: (skuId) => async () => {
-      const hit = known.get(skuId);
-      if (hit !== undefined) return E.right(hit);
-      known.set(skuId, known.size);
-      return E.right(known.size - 1);
-    },
-  };
-};
-
 /**
  * The write API's "is this SKU listed?" (404 unknown-sku at the edge): a SKU is listed exactly when it
  * has a partition.

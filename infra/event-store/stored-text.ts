@@ -1,5 +1,5 @@
-import { hash as oneShotHash } from "node:crypto";
 import * as E from "fp-ts/lib/Either.js";
+import { chainHash } from "../../event-schemas/chain-hash.ts";
 import { canonicalJson, decodeEnvelope, type EventEnvelope } from "../../event-schemas/index.ts";
 import { isEnvelopeShape } from "../../event-schemas/envelope-check.ts";
 import type { GlobalPosition, RecordedEvent, StoreError, StoredEvent } from "./port.ts";
@@ -27,10 +27,6 @@ const splitHash = (text: string): { readonly unhashed: string; readonly hash: st
   return { unhashed: text.slice(0, at) + text.slice(at + HASH_MEMBER_LENGTH), hash };
 };
 
-// One-shot hashing of one string (UTF-8, like hashEvent's two updates) is about twice as fast as
-// createHash per event, which matters on the read path (every event read is verified).
-const sha256 = (prevHash: string, unhashed: string): string =>
-  oneShotHash("sha256", prevHash + unhashed, "hex");
 
 /**
  * Whether `text` carries `hash` as its top-level hash member and its bytes without that member hash to
@@ -43,7 +39,7 @@ export const storedTextHashes = (text: string, prevHash: string, hash: string): 
     at >= 0 &&
     text.charCodeAt(at + HASH_MEMBER_LENGTH - 1) === 34 &&
     text.startsWith(hash, at + HASH_MEMBER.length) &&
-    oneShotHash("sha256", prevHash + text.slice(0, at) + text.slice(at + HASH_MEMBER_LENGTH), "hex") === hash
+    chainHash(prevHash, text.slice(0, at) + text.slice(at + HASH_MEMBER_LENGTH)) === hash
   );
 };
 
@@ -89,11 +85,7 @@ export const verifiedHashOf = (text: string): string | null => {
   if (prevAt < 0 || text.charCodeAt(prevAt + PREV_HASH_MEMBER.length + 64) !== 34) return null;
   const from = prevAt + PREV_HASH_MEMBER.length;
   const hash = text.slice(at + HASH_MEMBER.length, end - 1);
-  const digest = oneShotHash(
-    "sha256",
-    text.slice(from, from + 64) + text.slice(0, at) + text.slice(end),
-    "hex",
-  );
+  const digest = chainHash(text.slice(from, from + 64), text.slice(0, at) + text.slice(end));
   return digest === hash ? hash : null;
 };
 
@@ -109,7 +101,7 @@ export const encodeStored = (envelope: EventEnvelope): E.Either<string, string> 
   }
   const split = splitHash(text);
   if (split === null) return E.left("envelope has no hash");
-  if (sha256(envelope.prevHash, split.unhashed) !== envelope.hash)
+  if (chainHash(envelope.prevHash, split.unhashed) !== envelope.hash)
     return E.left(
       `revision ${envelope.revision}: hash does not match the envelope (not sealed, or changed after sealing)`,
     );
@@ -157,7 +149,7 @@ export const decodeStored = (
   )
     return E.left(corrupt(streamId, position, "stored text has no top-level hash member"));
   if (
-    oneShotHash("sha256", raw.prevHash + text.slice(0, at) + text.slice(at + HASH_MEMBER_LENGTH), "hex") !==
+    chainHash(raw.prevHash, text.slice(0, at) + text.slice(at + HASH_MEMBER_LENGTH)) !==
     raw.hash
   )
     return E.left(
