@@ -106,7 +106,10 @@ export const enqueueWithin = (
 export const enqueueFailed = (c: Context, deps: WriteApiDeps, error: QueueError): Response => {
   if (error._tag === "UnknownSkuPartition") return problemFor(c, error, `no SKU ${error.skuId} is listed`);
   deps.logger.error({ error }, "enqueue failed");
-  return respondUnavailable(c, "the command queue did not accept the request; retry with the same Idempotency-Key");
+  return respondUnavailable(
+    c,
+    "the command queue did not accept the request; retry with the same Idempotency-Key",
+  );
 };
 
 /** Wait for a request's recorded outcome until `deadline` (ms since the epoch). */

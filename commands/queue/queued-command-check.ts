@@ -1,4 +1,7 @@
-import { isIsoInstant as isIsoInstantText, isUuid as isUuidText } from "../../event-schemas/envelope-check.ts";
+import {
+  isIsoInstant as isIsoInstantText,
+  isUuid as isUuidText,
+} from "../../event-schemas/envelope-check.ts";
 import type { QueuedCommand } from "../../event-schemas/index.ts";
 
 // Exactly what the QueuedCommand codec accepts for the commands that make up a sale's load

@@ -27,7 +27,6 @@ const splitHash = (text: string): { readonly unhashed: string; readonly hash: st
   return { unhashed: text.slice(0, at) + text.slice(at + HASH_MEMBER_LENGTH), hash };
 };
 
-
 /**
  * Whether `text` carries `hash` as its top-level hash member and its bytes without that member hash to
  * it after `prevHash`: the whole hash check of a canonical text, without decoding or re-canonicalising
@@ -148,10 +147,7 @@ export const decodeStored = (
     !text.startsWith(raw.hash, at + HASH_MEMBER.length)
   )
     return E.left(corrupt(streamId, position, "stored text has no top-level hash member"));
-  if (
-    chainHash(raw.prevHash, text.slice(0, at) + text.slice(at + HASH_MEMBER_LENGTH)) !==
-    raw.hash
-  )
+  if (chainHash(raw.prevHash, text.slice(0, at) + text.slice(at + HASH_MEMBER_LENGTH)) !== raw.hash)
     return E.left(
       corrupt(streamId, position, `stored bytes of revision ${raw.revision} do not hash to its hash`),
     );
