@@ -31,6 +31,7 @@ import { signToken } from "../../infra/http/auth.ts";
 import { namespaceOf } from "../../infra/process/namespace.ts";
 import { dropNamespace, freePort, waitFor } from "../serve/testing/harness.ts";
 import { childPids, processCpuMicros } from "./process-cpu.ts";
+import { listSkuOverHttp } from "../rehearse/list-sku.ts";
 
 const arg = (name: string): string | undefined => {
   const at = process.argv.indexOf(`--${name}`);
@@ -272,23 +273,15 @@ try {
     await waitFor(
       "the listing",
       async () => {
-        const listed = await fetch(`${base}/v1/skus`, {
-          method: "POST",
-          headers: {
-            Authorization: `Bearer ${admin}`,
-            "Content-Type": "application/json",
-            "Idempotency-Key": `list-${skuId}`,
-          },
-          body: JSON.stringify({
-            skuId,
-            name: "Bench tee",
-            description: "",
-            priceCents: 1000,
-            currency: "EUR",
-            stock: 100_000_000,
-            perUserLimit: 1_000_000,
-            holdSeconds: 86_400,
-          }),
+        const listed = await listSkuOverHttp(base, admin, {
+          skuId,
+          name: "Bench tee",
+          description: "",
+          priceCents: 1000,
+          currency: "EUR",
+          stock: 100_000_000,
+          perUserLimit: 1_000_000,
+          holdSeconds: 86_400,
         });
         return listed.status === 201 || listed.status === 409;
       },

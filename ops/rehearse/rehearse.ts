@@ -5,6 +5,7 @@ import type { FaultName, RehearseOptions } from "./options.ts";
 import { type Sample, startSampler } from "./sampler.ts";
 import { type Attempt, type FinalAnswer, shop } from "./shoppers.ts";
 import { planRequests } from "./workload.ts";
+import { listSkuOverHttp } from "./list-sku.ts";
 
 export interface FaultMark {
   readonly fault: FaultName;
@@ -44,23 +45,15 @@ export const rehearse = async (
 ): Promise<RehearsalResult> => {
   const skuId = `rehearsal-${randomBytes(3).toString("hex")}`;
   const admin = await d.token("rehearsal-admin", true);
-  const listed = await fetch(`${d.writeBase}/v1/skus`, {
-    method: "POST",
-    headers: {
-      Authorization: `Bearer ${admin}`,
-      "Content-Type": "application/json",
-      "Idempotency-Key": `list-${skuId}`,
-    },
-    body: JSON.stringify({
-      skuId,
-      name: "Rehearsal sneaker",
-      description: "A flash sale rehearsal",
-      priceCents: 12000,
-      currency: "EUR",
-      stock: o.stock,
-      perUserLimit: o.perUserLimit,
-      holdSeconds: 900,
-    }),
+  const listed = await listSkuOverHttp(d.writeBase, admin, {
+    skuId,
+    name: "Rehearsal sneaker",
+    description: "A flash sale rehearsal",
+    priceCents: 12000,
+    currency: "EUR",
+    stock: o.stock,
+    perUserLimit: o.perUserLimit,
+    holdSeconds: 900,
   });
   if (listed.status !== 201)
     throw new Error(`listing ${skuId} failed: ${listed.status} ${await listed.text()}`);

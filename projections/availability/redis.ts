@@ -11,6 +11,14 @@ import { type Projection, tryProjection } from "../runtime/projection.ts";
 import { availabilityOps } from "./evolve.ts";
 import { mergeBySku } from "./merge.ts";
 
+/** Both scripts' first step: a batch for a generation that is no longer live writes nothing (KEYS[1]
+ * pointer, ARGV[2] the generation that must be live, "" for a rebuild, which checks nothing). */
+const LIVE_GENERATION_GUARD = `if ARGV[2] ~= '' then
+  local live = redis.call('GET', KEYS[1])
+  if live ~= ARGV[2] then return 'superseded:' .. tostring(live) end
+end
+`;
+
 /*
  * KEYS[1] pointer, KEYS[2] checkpoint of this generation.
  * ARGV[1] generation key prefix, ARGV[2] generation that must be live ("" = rebuild: no check, no publish),
@@ -20,11 +28,7 @@ import { mergeBySku } from "./merge.ts";
  * is skipped, which makes re-delivery harmless.
  */
 const APPLY = luaScript(`
-if ARGV[2] ~= '' then
-  local live = redis.call('GET', KEYS[1])
-  if live ~= ARGV[2] then return 'superseded:' .. tostring(live) end
-end
-local batch = cjson.decode(ARGV[4])
+${LIVE_GENERATION_GUARD}local batch = cjson.decode(ARGV[4])
 local changed = {}
 for _, e in ipairs(batch) do
   local skuKey = ARGV[1] .. 'sku:' .. e.s
@@ -60,11 +64,7 @@ return 'ok'
  * guards event by event. The guards are all checked before the first write.
  */
 const APPLY_MERGED = luaScript(`
-if ARGV[2] ~= '' then
-  local live = redis.call('GET', KEYS[1])
-  if live ~= ARGV[2] then return 'superseded:' .. tostring(live) end
-end
-local groups = cjson.decode(ARGV[4])
+${LIVE_GENERATION_GUARD}local groups = cjson.decode(ARGV[4])
 local todo = {}
 for _, g in ipairs(groups) do
   local cur = tonumber(redis.call('HGET', ARGV[1] .. 'sku:' .. g.s, 'revision') or '-1')
