@@ -1,12 +1,13 @@
 import cluster, { type Worker } from "node:cluster";
 import type { Logger } from "../../infra/observability/logger.ts";
+import { isHttpReady, shareListener } from "./acceptor.ts";
 
 /**
  * `holdfast serve --workers N`: the HTTP roles (write-api, read-api) in N processes sharing one port
- * (node:cluster: the primary accepts connections and hands them to the workers in turn), beside ONE core
- * process with the other roles (the command handler, which must stay one writer per SKU partition in
- * this deployment, the projector and the payment saga). The primary only supervises: it forks, restarts a
- * process that dies, and on SIGTERM/SIGINT stops them all.
+ * (each watches the primary's listening socket through copies of its own, see acceptor.ts), beside ONE
+ * core process with the other roles (the command handler, which must stay one writer per SKU partition
+ * in this deployment, the projector and the payment saga). The primary only shares the socket and
+ * supervises: it forks, restarts a process that dies, and on SIGTERM/SIGINT stops them all.
  *
  * Each forked process runs `holdfast serve` again and learns its part from the environment the primary
  * gives it (`HOLDFAST_SERVE_PART`, `HOLDFAST_SERVE_ROLES`), decoded with the rest of the config (infra/config).
@@ -36,8 +37,16 @@ export const splitRoles = (wanted: ReadonlyArray<string>) => ({
   core: wanted.filter((r) => !HTTP_ROLES.has(r)),
 });
 
-/** Run the primary: fork, supervise, stop. Resolves never; exits the process on a signal. */
-export const runPrimary = (wanted: ReadonlyArray<string>, workers: number, logger: Logger): void => {
+/**
+ * Run the primary: fork, give each HTTP worker its copies of the socket on `listen` once it is ready,
+ * supervise, stop. Exits the process on a signal, or when the port cannot be listened on.
+ */
+export const runPrimary = (
+  wanted: ReadonlyArray<string>,
+  workers: number,
+  logger: Logger,
+  listen: { readonly port: number; readonly hostname: string },
+): void => {
   const { http, core } = splitRoles(wanted);
   const parts: Array<{ env: Record<string, string>; name: string }> = [];
   if (core.length > 0)
@@ -50,11 +59,21 @@ export const runPrimary = (wanted: ReadonlyArray<string>, workers: number, logge
       });
   let stopping = false;
   const running = new Map<Worker, (typeof parts)[number]>();
+  const listener = shareListener(listen);
+  const onReady = (w: Worker) =>
+    listener.give(w).catch((e: unknown) => {
+      logger.fatal({ err: e, port: listen.port }, "holdfast serve could not listen");
+      stop("SIGTERM");
+    });
   const fork = (p: (typeof parts)[number]) => {
     const w = cluster.fork(p.env);
     running.set(w, p);
+    w.on("message", (message: unknown) => {
+      if (isHttpReady(message)) onReady(w);
+    });
     w.on("exit", (code, signal) => {
       running.delete(w);
+      listener.forget(w);
       if (stopping) {
         if (running.size === 0) process.exit(0);
         return;

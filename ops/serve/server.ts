@@ -1,4 +1,5 @@
-import { serve } from "@hono/node-server";
+import type { Server } from "node:http";
+import { createAdaptorServer } from "@hono/node-server";
 import { Hono } from "hono";
 import type { Registry } from "prom-client";
 import type { ConfigOf } from "../../infra/config/config.ts";
@@ -9,6 +10,7 @@ import { problem } from "../../infra/http/problem.ts";
 import { httpObservability } from "../../infra/observability/http.ts";
 import type { Logger } from "../../infra/observability/logger.ts";
 import { disabledTracing, type Tracing } from "../../infra/observability/tracing.ts";
+import { LISTEN_BACKLOG, serveSharedListener } from "./acceptor.ts";
 import { openApiDocument } from "./openapi.ts";
 import type { Role, RoleContext, RunningRole } from "../../infra/process/role.ts";
 
@@ -48,13 +50,14 @@ export const composeHttpApp = (deps: {
 /**
  * Start the roles, then one HTTP server on `port` serving every role's routes together with
  * /health/live, /health/ready, /metrics and /openapi.json. A role that fails to start stops the ones
- * already started and rejects.
+ * already started and rejects. With `shared` (an HTTP worker of `--workers`) the server does not
+ * listen itself: it serves the connections taken on the primary's listening socket (acceptor.ts).
  */
 export const startServer = async (
   roles: ReadonlyArray<Role>,
   /** `config`: the decoded slices of every role in `roles` (`holdfast serve` decodes exactly those). */
   ctx: RoleContext<ConfigOf<SettingsSpec>>,
-  opts: { readonly port: number; readonly hostname: string },
+  opts: { readonly port: number; readonly hostname: string; readonly shared?: boolean },
 ): Promise<RunningServer> => {
   const running: Array<{ name: string; role: RunningRole }> = [];
   const stopRoles = async (which: (r: RunningRole) => boolean = () => true) => {
@@ -85,16 +88,21 @@ export const startServer = async (
     logger: ctx.logger,
     ...(ctx.tracing === undefined ? {} : { tracing: ctx.tracing }),
   });
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: opts.port, hostname: opts.hostname }, () => resolve(s));
-  });
+  const server = createAdaptorServer({ fetch: app.fetch, hostname: opts.hostname }) as Server;
+  const shared = opts.shared === true ? serveSharedListener(server) : null;
+  if (shared === null)
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen({ port: opts.port, host: opts.hostname, backlog: LISTEN_BACKLOG }, resolve);
+    });
   const address = server.address();
   const port = typeof address === "object" && address !== null ? address.port : opts.port;
   ctx.logger.info({ port, roles: running.map((r) => r.name) }, "holdfast serving");
   return {
     port,
     stop: async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed =
+        shared === null ? new Promise<void>((resolve) => server.close(() => resolve())) : shared.close();
       // Keep-alive connections would hold close() open: drop the idle ones, give busy ones 5 s.
       (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
       // Background roles (command handler, projector, payments) serve no routes: they stop at once, so

@@ -114,7 +114,7 @@ export const registerServe = (program: Command): void => {
       if (E.isLeft(roleConfig)) return fail(`${roleConfig.left.variable}: ${roleConfig.left.message}`);
       const logger = makeLogger(opts.logLevel === undefined ? {} : { level: opts.logLevel });
       if (workers !== null && part === null) {
-        runPrimary(wanted, workers, logger);
+        runPrimary(wanted, workers, logger, { port: own.right.httpPort, hostname: opts.host });
         return;
       }
       const registry = makeRegistry();
@@ -134,7 +134,9 @@ export const registerServe = (program: Command): void => {
           roles,
           ctx,
           // The core process of --workers answers /health and /metrics on --ops-port only.
-          { port: part?.part === "core" ? opsPort : own.right.httpPort, hostname: opts.host },
+          part?.part === "core"
+            ? { port: opsPort, hostname: opts.host }
+            : { port: own.right.httpPort, hostname: opts.host, shared: part?.part === "http" },
         );
         if (devOwn.right !== null && part?.part !== "http")
           await listDemoSku(devOwn.right, namespace, logger);
