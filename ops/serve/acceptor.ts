@@ -89,6 +89,8 @@ export const shareListener = (opts: { readonly port: number; readonly hostname: 
     try {
       for (let i = 0; i < LISTENER_COPIES; i++) await sendListener(w, own);
       holders.add(w);
+    } catch {
+      // The worker exited meanwhile: its replacement is given its own copies when it is ready.
     } finally {
       own.close();
     }
@@ -123,6 +125,9 @@ export const serveSharedListener = (server: HttpServer): { readonly close: () =>
     listener.on("connection", (socket: Socket) => server.emit("connection", socket));
   };
   process.on("message", onMessage);
+  // node:http starts tracking its connections (the headers and request timeouts, closeIdleConnections)
+  // on its own 'listening' event, which a server that never listens does not get.
+  server.emit("listening");
   process.send?.(HTTP_READY);
   return {
     close: async () => {

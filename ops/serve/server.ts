@@ -103,6 +103,8 @@ export const startServer = async (
     stop: async () => {
       const closed =
         shared === null ? new Promise<void>((resolve) => server.close(() => resolve())) : shared.close();
+      // A shared server never listened: close() only stops its connection tracking (acceptor.ts).
+      if (shared !== null) server.close();
       // Keep-alive connections would hold close() open: drop the idle ones, give busy ones 5 s.
       (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
       // Background roles (command handler, projector, payments) serve no routes: they stop at once, so
