@@ -38,7 +38,10 @@ const backend = () => {
   const outcomes = new Map<string, Outcome>();
   const view = { soldOut: false };
   const queue = { failNext: 0 };
-  const { idempotency, refs } = makeMemoryIdempotency({ nowMs: () => clock });
+  const { idempotency, refs } = makeMemoryIdempotency({
+    nowMs: () => clock,
+    decided: (id) => outcomes.has(id),
+  });
   const deps: WriteApiDeps = {
     verify: makeTokenVerifier(SECRET),
     enqueue: (q) => {

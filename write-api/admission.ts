@@ -127,9 +127,9 @@ export const pollOutcome = async (
 };
 
 /**
- * Enqueue a command this request owns (fresh claim or takeover), mark the claim queued, and wait for
- * the outcome within the budget: 201/409 from the outcome, 202 once it is on the queue, 503 when the
- * queue did not acknowledge (the claim stays `claimed`: a retry enqueues it again).
+ * Enqueue a command this request owns (fresh claim or takeover) and wait for the outcome within the
+ * budget: 201/409 from the outcome, 202 once it is on the queue (the claim marked queued first), 503 when
+ * the queue did not acknowledge (the claim stays `claimed`: a retry enqueues it again).
  */
 export const enqueueAndWait = async (
   c: Context,
@@ -144,12 +144,14 @@ export const enqueueAndWait = async (
   const enqueued = await enqueueWithin(deps, queued);
   deps.observe?.("enqueue", (performance.now() - started) / 1000);
   if (E.isLeft(enqueued)) return enqueueFailed(c, deps, enqueued.left);
-  if (claim !== null) {
+  const outcome = (await answer) ?? E.getOrElseW(() => null)(await deps.outcomes.read(queued.requestId));
+  deps.observe?.("decision", (performance.now() - started) / 1000);
+  // Only an answer without the decision needs the claim marked queued (so duplicates answer 202 too):
+  // once the outcome is stored, admission counts the claim as queued (infra/redis/idempotency.ts).
+  if (outcome === null && claim !== null) {
     const marked = await deps.idempotency.markQueued(claim.scope, claim.key, queued.requestId)();
     if (E.isLeft(marked)) deps.logger.warn({ error: marked.left }, "could not mark the claim queued");
   }
-  const outcome = (await answer) ?? E.getOrElseW(() => null)(await deps.outcomes.read(queued.requestId));
-  deps.observe?.("decision", (performance.now() - started) / 1000);
   return outcome === null
     ? respondPending(c, queued.requestId, pendingExtra)
     : respondWithOutcome(c, outcome);

@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import * as E from "fp-ts/lib/Either.js";
 import type * as TE from "fp-ts/lib/TaskEither.js";
 import { type AdmitRequest, type ClaimRequest, makeRedisIdempotency } from "./idempotency.ts";
+import { outcomeKey } from "./outcomes.ts";
 
 /** The admission script on a real Redis: rate limits and the claim with its state, in one call. */
 const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
@@ -67,6 +68,22 @@ describe("admission: rate limits + claim in one Redis call", () => {
       _tag: "Mismatch",
       requestId: first.requestId,
     });
+  });
+
+  it("a claim whose outcome is stored is queued without being marked: no takeover, no second command", async () => {
+    const first = claim();
+    await idempotency.admit({ buckets: [], claim: first, leaseMs: 60_000 });
+    const dup = { ...first, requestId: randomUUID(), command: "other" };
+    // The handler stored the first request's outcome; the write API answered with it and marked nothing.
+    await redis.set(outcomeKey(prefix, first.requestId), '{"the":"outcome"}');
+    for (const leaseMs of [60_000, 1])
+      expect(await idempotency.admit({ buckets: [], claim: dup, leaseMs })).toEqual({
+        _tag: "Queued",
+        requestId: first.requestId,
+      });
+    // The references were written by the claim and still lead to the first request.
+    expect(await refs.requestOwner(first.requestId)).toBe("alice");
+    expect(await refs.requestOwner(dup.requestId)).toBeNull();
   });
 
   it("records an edge refusal as the key's answer and replays it", async () => {

@@ -1,6 +1,7 @@
 import * as E from "fp-ts/lib/Either.js";
 import type * as TE from "fp-ts/lib/TaskEither.js";
 import type { Redis } from "ioredis";
+import { outcomeKey } from "./outcomes.ts";
 import { type BucketCheck, bucketArgs, NOW_LUA, retryAfterSecondsOf, TAKE_TOKENS_LUA } from "./rate-limit.ts";
 
 /**
@@ -16,6 +17,9 @@ import { type BucketCheck, bucketArgs, NOW_LUA, retryAfterSecondsOf, TAKE_TOKENS
  *   id: if the first copy did reach the queue after all, the handler refuses to decide a request id
  *   twice and answers both with the one decision.
  * - `queued` (q): the producer acknowledged the command (`markQueued`); duplicates wait for its outcome.
+ *   A claim whose request id has an outcome stored (`outcome:<requestId>`, written by the handler) is
+ *   queued too, marked or not: so the write API marks a claim only when it answers without the decision
+ *   (202), and a request decided within its wait costs one Redis call, not two.
  * - `answered` (a): refused at the edge (e.g. 409 sold-out from the availability view, no request id):
  *   that answer is recorded as the key's answer and replayed to every duplicate, even after a restock.
  *
@@ -79,7 +83,10 @@ export interface IdempotencyUnavailable {
 
 export interface IdempotencyStore {
   admit(req: AdmitRequest): TE.TaskEither<IdempotencyUnavailable, Admission>;
-  /** The claim's command is on the queue (the producer acknowledged it). */
+  /**
+   * The claim's command is on the queue (the producer acknowledged it). Needed only before answering
+   * without the decision: a claim whose outcome is stored already counts as queued.
+   */
   markQueued(scope: string, key: string, requestId: string): TE.TaskEither<IdempotencyUnavailable, void>;
 }
 
@@ -109,7 +116,9 @@ export const REFS_TTL_S = 30 * 24 * 3600;
 
 // KEYS: nb bucket keys, then (when claiming) the claim key and the reference keys.
 // ARGV: nb, 3 per bucket, then claiming ('1'/'0'), fingerprint, requestId, ttl, refs ttl, lease ms,
-// command, answer ('' for none), then one value per reference key.
+// command, answer ('' for none), the outcome keys' prefix, then one value per reference key. The
+// outcome key read is the claim's own request id's, known only once the claim is read: on a Redis
+// cluster it needs the claim's hash tag (as every key of these scripts does).
 const ADMIT = `${TAKE_TOKENS_LUA}${NOW_LUA}
 local nb = tonumber(ARGV[1])
 local wait = take_tokens(nb, 1, now)
@@ -124,6 +133,7 @@ if cur[1] then
   if cur[1] ~= fp then return {'mismatch', cur[2]} end
   if cur[3] == 'a' then return {'answered', cur[2], cur[6]} end
   if cur[3] == 'q' then return {'queued', cur[2]} end
+  if cur[2] ~= '' and redis.call('EXISTS', ARGV[a + 8] .. cur[2]) == 1 then return {'queued', cur[2]} end
   local age = now - tonumber(cur[4])
   if age < lease then return {'inflight', cur[2], tostring(lease - age)} end
   redis.call('HSET', k, 't', tostring(now))
@@ -136,7 +146,7 @@ if ARGV[a + 7] ~= '' then
 end
 redis.call('HSET', k, 'f', fp, 'r', ARGV[a + 2], 's', 'c', 't', tostring(now), 'c', ARGV[a + 6])
 redis.call('EXPIRE', k, ARGV[a + 3])
-for i = nb + 2, #KEYS do redis.call('SET', KEYS[i], ARGV[a + 8 + i - nb - 2], 'EX', ARGV[a + 4]) end
+for i = nb + 2, #KEYS do redis.call('SET', KEYS[i], ARGV[a + 9 + i - nb - 2], 'EX', ARGV[a + 4]) end
 return {'claimed'}
 `;
 
@@ -241,6 +251,7 @@ export const makeRedisIdempotency = (
             Math.max(1, Math.round(leaseMs)),
             claim.command,
             claim.answer === null ? "" : JSON.stringify(claim.answer),
+            outcomeKey(prefix, ""),
             ...pairs.map(([, v]) => v),
           );
         }
@@ -268,9 +279,12 @@ export const makeRedisIdempotency = (
   };
 };
 
-/** In-memory adapters of both ports, for unit tests (no rate limiting: buckets always allow). */
+/**
+ * In-memory adapters of both ports, for unit tests (no rate limiting: buckets always allow). `decided`
+ * tells whether a request id's outcome is stored (the Redis adapter reads its outcome key).
+ */
 export const makeMemoryIdempotency = (
-  opts: { readonly nowMs?: () => number } = {},
+  opts: { readonly nowMs?: () => number; readonly decided?: (requestId: string) => boolean } = {},
 ): { idempotency: IdempotencyStore; refs: RefStore } => {
   const nowMs = opts.nowMs ?? Date.now;
   const claims = new Map<
@@ -319,7 +333,8 @@ export const makeMemoryIdempotency = (
     if (cur !== undefined) {
       if (cur.fp !== claim.fingerprint) return { _tag: "Mismatch", requestId: cur.rid };
       if (cur.state === "a" && cur.answer !== null) return { _tag: "Answered", answer: cur.answer };
-      if (cur.state === "q") return { _tag: "Queued", requestId: cur.rid };
+      if (cur.state === "q" || (cur.rid !== "" && opts.decided?.(cur.rid) === true))
+        return { _tag: "Queued", requestId: cur.rid };
       const age = nowMs() - cur.at;
       if (age < leaseMs) return { _tag: "InFlight", requestId: cur.rid, leaseLeftMs: leaseMs - age };
       cur.at = nowMs();

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { childPids } from "../bench/process-cpu.ts";
+import { createServer } from "node:net";
 import { type Harness, type ServeProcess, startHarness, waitFor } from "./testing/harness.ts";
 
 // `holdfast serve --workers 2`: the HTTP workers share the primary's listening socket through copies of
@@ -31,9 +32,21 @@ const httpWorkers = (): number[] =>
     }
   });
 
+/** A free port from 22900 up (this suite's range), so two runs at once do not meet on one port. */
+const freePortFrom = async (first: number): Promise<number> => {
+  for (let port = first; ; port++) {
+    const free = await new Promise<boolean>((resolve) => {
+      const s = createServer();
+      s.once("error", () => resolve(false));
+      s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+};
+
 beforeAll(async () => {
   h = await startHarness("workers");
-  serve = await h.serve("write-api", { args: ["--workers", "2"], port: 22900 });
+  serve = await h.serve("write-api", { args: ["--workers", "2"], port: await freePortFrom(22900) });
   await waitFor("two HTTP workers", async () => httpWorkers().length === 2);
 }, 120_000);
 

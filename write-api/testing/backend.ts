@@ -45,7 +45,7 @@ export const backend = (opts: {
   const waiters = new Map<string, (o: Outcome) => void>();
   let stock = opts.stock;
   let closed = false;
-  const { idempotency, refs } = makeMemoryIdempotency();
+  const { idempotency, refs } = makeMemoryIdempotency({ decided: (id) => outcomes.has(id) });
   const decide = (q: QueuedCommand): Outcome => {
     const base = {
       requestId: q.requestId,
