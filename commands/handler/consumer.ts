@@ -16,7 +16,9 @@ import {
   type ChunkDeps,
   type ChunkError,
   type ChunkResult,
+  PREVIOUS_APPEND_FAILED,
   type PreparedChunk,
+  type PreviousAppendFailed,
   prepareChunk,
   type QueuedItem,
   type Reply,
@@ -49,6 +51,11 @@ export interface HandlerDeps extends ChunkDeps {
   readonly observability?: HandlerObservability;
   /** Most commands of one SKU decided and appended together (default 500: chunks grow with the load). */
   readonly maxChunk?: number;
+  /**
+   * Chunks of one SKU decided and sent to the store before the oldest of them is acknowledged
+   * (default 3): the next chunk is decided while the ones before it are written.
+   */
+  readonly pipelineDepth?: number;
   /** Partitions (SKUs) decided concurrently (default 4). */
   readonly concurrency?: number;
   /** Consumer session timeout (default: the fast-failover one the broker allows, infra/kafka/failover.ts). */
@@ -69,12 +76,6 @@ export interface RunningHandler {
 
 const MAX_CONFLICT_RETRIES = 10;
 
-/** A chunk decided ahead whose previous chunk's append failed: it was never appended. */
-interface PreviousAppendFailed {
-  readonly _tag: "PreviousAppendFailed";
-}
-const PREVIOUS_APPEND_FAILED: PreviousAppendFailed = { _tag: "PreviousAppendFailed" };
-
 /** A chunk decided and on its way to the store. */
 interface InFlight {
   readonly skuId: string;
@@ -85,6 +86,10 @@ interface InFlight {
   /** The SKU as this chunk leaves it once appended: what the next chunk is decided against. */
   readonly entry: SkuEntry;
   readonly written: Promise<E.Either<ChunkError | PreviousAppendFailed, ChunkResult>>;
+  /** `written`, as whether it succeeded: what the chunk decided after this one waits on. */
+  readonly succeeded: Promise<boolean>;
+  /** Whether `written` has settled (the answer came back). */
+  readonly isWritten: () => boolean;
 }
 /** Commands fetched ahead of the decisions, per partition, before fetching pauses. */
 const MAX_BACKLOG = 5000;
@@ -139,6 +144,7 @@ const sessionTimeoutOf = async (kafka: Kafka, logger: Logger): Promise<number> =
 export const startCommandHandler = async (deps: HandlerDeps): Promise<RunningHandler> => {
   const cache = new Map<string, SkuEntry>();
   const maxChunk = deps.maxChunk ?? 500;
+  const pipelineDepth = Math.max(1, deps.pipelineDepth ?? 3);
   const publisher = makeOutcomePublisher(deps.publish, deps.logger);
   const dlqProducer: Producer = deps.kafka.producer({
     idempotent: true,
@@ -203,16 +209,16 @@ export const startCommandHandler = async (deps: HandlerDeps): Promise<RunningHan
   };
 
   /**
-   * Decide `chunk` against `entry`, then append it once `after` says the chunk before it was appended
-   * (at once when nothing is before it). Resolves when decided, with the append under way in `written`;
-   * Left when it could not be decided.
+   * Decide `chunk` against `entry`, then send its append at once (see `appendChunk`: fenced by its
+   * expected revision, it is written only after `previous`, the chunk before it, has been). Resolves
+   * when decided, with the append under way in `written`; Left when it could not be decided.
    */
   const launch = async (
     lane: Lane,
     skuId: string,
     chunk: ReadonlyArray<QueuedItem>,
     entry: SkuEntry,
-    after: Promise<boolean>,
+    previous: Promise<boolean>,
   ): Promise<E.Either<ChunkError, InFlight>> => {
     const started = performance.now();
     const queue = lane.queue;
@@ -232,15 +238,36 @@ export const startCommandHandler = async (deps: HandlerDeps): Promise<RunningHan
       }
       decided({ prepared });
       if (E.isLeft(prepared)) return prepared;
-      if (!(await after)) return E.left(PREVIOUS_APPEND_FAILED);
-      return appendChunk(deps, prepared.right);
+      // A rebalance reset the lane while this chunk was decided: its commands are someone else's now.
+      if (lane.queue !== queue) return E.left(PREVIOUS_APPEND_FAILED);
+      return appendChunk(deps, prepared.right, previous);
     };
     const written = deps.observability?.traced(skuId, chunk, run) ?? run();
     written.catch(() => undefined); // a throw is reported through `decision` (before) or the await (after)
     const d = await decision;
     if ("thrown" in d) throw d.thrown;
     if (E.isLeft(d.prepared)) return d.prepared;
-    return E.right({ skuId, chunk, queue, started, entry: d.prepared.right.entry, written });
+    let isWritten = false;
+    const succeeded = written.then(
+      (r) => {
+        isWritten = true;
+        return E.isRight(r);
+      },
+      () => {
+        isWritten = true;
+        return false;
+      },
+    );
+    return E.right({
+      skuId,
+      chunk,
+      queue,
+      started,
+      entry: d.prepared.right.entry,
+      written,
+      succeeded,
+      isWritten: () => isWritten,
+    });
   };
 
   /** After a chunk's append: cache, publish (in the background, in order), re-arm expiries, observe. */
@@ -254,17 +281,34 @@ export const startCommandHandler = async (deps: HandlerDeps): Promise<RunningHan
     return published;
   };
 
+  /** The chunk after the pipeline's last one, if it may be decided ahead now; null otherwise. */
+  const nextAhead = (lane: Lane, pipeline: ReadonlyArray<InFlight>) => {
+    const last = pipeline[pipeline.length - 1];
+    if (stopping || last === undefined || pipeline.length >= pipelineDepth) return null;
+    // The oldest is written: settle it first (its answers go out before more deciding).
+    if (pipeline[0]!.isWritten()) return null;
+    let offset = 0;
+    for (const f of pipeline) offset += f.chunk.length;
+    const next = chunkAt(lane, offset);
+    if (next === null || next.skuId !== last.skuId || deps.parking?.isParked(next.skuId) === true)
+      return null;
+    return { ...next, after: last };
+  };
+
   /**
    * One lane's decisions, pipelined: while chunk k's append is in flight, chunk k+1 is decided against
-   * the state chunk k leaves; k+1's append starts only once k's succeeded, so the stream is written in
-   * queue order exactly as without the pipeline. If k's append is refused (another writer moved the
-   * stream) or fails, k+1 is never appended: its decisions are dropped with the cached SKU, which is
-   * reloaded, and both are decided again. At most one chunk's outcomes are in flight while the next is
-   * decided; `done` follows publication.
+   * the state chunk k leaves, and its append is sent at once, on another connection, expecting the tip
+   * k leaves (up to `pipelineDepth` chunks decided and unacknowledged). The store's expected-revision
+   * check keeps the stream in queue order: k+1 is written only after k. Chunks are settled in order, one
+   * at a time: outcomes are published only for a written chunk and only after the chunks before it, and
+   * `done` (what may be committed) follows publication. If k's append is refused (another writer moved
+   * the stream) or fails, every chunk after it is waited for (it cannot have been written unless k was)
+   * and dropped with the cached SKU, which is reloaded; their commands are decided again, and any that
+   * reached the stream are recognised by queue position.
    */
   const work = async (lane: Lane): Promise<void> => {
     let previous: Promise<unknown> = Promise.resolve();
-    let inFlight: InFlight | null = null;
+    const pipeline: InFlight[] = [];
     let conflicts = 0;
     const failed = async (skuId: string, e: unknown): Promise<boolean> => {
       conflicts = 0;
@@ -275,8 +319,14 @@ export const startCommandHandler = async (deps: HandlerDeps): Promise<RunningHan
       }
       return false;
     };
+    /** Wait for every append still in flight (any may commit), then forget them and the cached SKU. */
+    const dropAhead = async (skuId: string): Promise<void> => {
+      for (const f of pipeline) await f.written.catch(() => undefined);
+      pipeline.length = 0;
+      cache.delete(skuId);
+    };
     for (;;) {
-      if (inFlight === null) {
+      if (pipeline.length === 0) {
         const next = stopping ? null : chunkAt(lane, 0);
         if (next === null) break;
         if (deps.parking?.isParked(next.skuId) === true) {
@@ -290,29 +340,32 @@ export const startCommandHandler = async (deps: HandlerDeps): Promise<RunningHan
             cache.delete(next.skuId);
             throw new SkuFailure(next.skuId, "append", r.left._tag, JSON.stringify(r.left));
           }
-          inFlight = r.right;
+          pipeline.push(r.right);
         } catch (e) {
           if (await failed(next.skuId, e)) return;
           continue;
         }
       }
-      const current: InFlight = inFlight;
-      // The next chunk, decided while `current` is being appended (dropped if that append fails).
-      let following: InFlight | null = null;
-      const after = stopping ? null : chunkAt(lane, current.chunk.length);
-      if (after !== null && after.skuId === current.skuId && deps.parking?.isParked(after.skuId) !== true) {
-        const gate = current.written.then(
-          (r) => E.isRight(r) && lane.queue === current.queue,
-          () => false,
-        );
-        const r = await launch(lane, after.skuId, after.chunk, current.entry, gate).catch(() => null);
-        if (r !== null && E.isRight(r)) following = r.right;
+      // Decide ahead while the oldest chunk is being written; let its answer in between decisions.
+      for (;;) {
+        await new Promise((r) => setImmediate(r));
+        const ahead = nextAhead(lane, pipeline);
+        if (ahead === null) break;
+        const r = await launch(
+          lane,
+          ahead.skuId,
+          ahead.chunk,
+          ahead.after.entry,
+          ahead.after.succeeded,
+        ).catch(() => null);
+        // Not decided (a recorded outcome unreadable, a bug): decided again once the chunks before settle.
+        if (r === null || E.isLeft(r)) break;
+        pipeline.push(r.right);
       }
+      const current = pipeline.shift()!;
       const r = await current.written.catch((e: unknown) => E.left<unknown, never>(e));
-      inFlight = null;
       if (E.isLeft(r)) {
-        cache.delete(current.skuId);
-        await following?.written.catch(() => undefined);
+        await dropAhead(current.skuId);
         // A Left is a tagged error; a thrown value (a bug in an adapter) is retried as it is.
         const tagged = typeof r.left === "object" && r.left !== null && "_tag" in r.left;
         const error = r.left as ChunkError | PreviousAppendFailed;
@@ -326,6 +379,7 @@ export const startCommandHandler = async (deps: HandlerDeps): Promise<RunningHan
           );
           continue;
         }
+        if (tagged && error._tag === "PreviousAppendFailed") continue; // the lane was reset meanwhile
         const e = !tagged
           ? r.left
           : error._tag === "WrongExpectedRevision"
@@ -338,12 +392,9 @@ export const startCommandHandler = async (deps: HandlerDeps): Promise<RunningHan
       lane.failures = 0;
       const published = settled(current, r.right);
       if (lane.queue !== current.queue) {
-        // The lane was reset by a rebalance meanwhile: `following` was not appended (its gate saw the
-        // reset), and its decisions went into the cached SKU's outcome memory: drop the SKU.
-        if (following !== null) {
-          await following.written.catch(() => undefined);
-          cache.delete(current.skuId);
-        }
+        // The lane was reset by a rebalance meanwhile: the chunks decided ahead put their decisions
+        // into the cached SKU's outcome memory (and may have been written): drop the SKU.
+        if (pipeline.length > 0) await dropAhead(current.skuId);
         continue;
       }
       lane.queue.splice(0, current.chunk.length);
@@ -353,7 +404,6 @@ export const startCommandHandler = async (deps: HandlerDeps): Promise<RunningHan
       previous = published.then((ok) => {
         if (ok) lane.done = Math.max(lane.done, doneAt);
       });
-      inFlight = following;
     }
     await previous;
   };

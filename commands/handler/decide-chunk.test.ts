@@ -5,7 +5,7 @@ import type { SkuCommandBody } from "../../event-schemas/index.ts";
 import { queuedCommand } from "../../infra/command-queue/queued-command.ts";
 import { makeMemoryEventStore } from "../../infra/event-store/memory.ts";
 import type { EventStore } from "../../infra/event-store/port.ts";
-import { type ChunkDeps, decideChunk, type QueuedItem } from "./decide-chunk.ts";
+import { appendChunk, type ChunkDeps, decideChunk, prepareChunk, type QueuedItem } from "./decide-chunk.ts";
 import { loadSku, type SkuEntry } from "./sku-cache.ts";
 
 const item = (position: number, command: Record<string, unknown>, requestId = randomUUID()): QueuedItem => ({
@@ -123,5 +123,44 @@ describe("decideChunk", () => {
       "closed",
     ]);
     expect(r.replies[2]?.outcome.revision).toBe(r.replies[1]?.outcome.revision);
+  });
+});
+
+describe("appendChunk after a chunk still in flight", () => {
+  const prepared = async (store: EventStore, entry: SkuEntry, items: QueuedItem[]) => {
+    const r = await prepareChunk(deps(store), entry, items);
+    if (E.isLeft(r)) throw new Error(JSON.stringify(r.left));
+    return r.right;
+  };
+  const positions = async (store: EventStore) => {
+    const r = await store.readStream("sku-tee")();
+    return E.isRight(r) ? r.right.map((e) => e.envelope.queuePosition) : r.left;
+  };
+
+  it("is written after the chunk before it even when it reaches the store first", async () => {
+    const store = makeMemoryEventStore();
+    const first = await prepared(store, await load(store), [item(0, listing), item(1, reserve("a"))]);
+    const second = await prepared(store, first.entry, [item(2, reserve("b"))]);
+    let firstWritten: (ok: boolean) => void = () => undefined;
+    const previous = new Promise<boolean>((r) => {
+      firstWritten = r;
+    });
+    // The second chunk's append is sent before the first's: the store refuses it (wrong revision).
+    const secondWrite = appendChunk(deps(store), second, previous);
+    expect(await positions(store)).toEqual([]);
+    const r1 = await appendChunk(deps(store), first);
+    firstWritten(E.isRight(r1));
+    const r2 = await secondWrite;
+    expect(E.isRight(r2)).toBe(true);
+    expect(await positions(store)).toEqual([0, 1, 2]);
+  });
+
+  it("is never written when the chunk before it failed", async () => {
+    const store = makeMemoryEventStore();
+    const first = await prepared(store, await load(store), [item(0, listing), item(1, reserve("a"))]);
+    const second = await prepared(store, first.entry, [item(2, reserve("b"))]);
+    const r = await appendChunk(deps(store), second, Promise.resolve(false));
+    expect(E.isLeft(r) && r.left._tag).toBe("PreviousAppendFailed");
+    expect(await positions(store)).toEqual([]);
   });
 });

@@ -78,18 +78,40 @@ export const decideChunk = async (
   deps: ChunkDeps,
   entry: SkuEntry,
   items: ReadonlyArray<QueuedItem>,
-): Promise<E.Either<ChunkError, ChunkResult>> => {
+): Promise<E.Either<ChunkError | PreviousAppendFailed, ChunkResult>> => {
   const prepared = await prepareChunk(deps, entry, items);
   return E.isLeft(prepared) ? prepared : appendChunk(deps, prepared.right);
 };
 
-/** Write a prepared chunk: one append, or several when lapsed holds made it larger than one may be. */
+/** A chunk decided against the chunk before it, whose append failed: this one is not written either. */
+export interface PreviousAppendFailed {
+  readonly _tag: "PreviousAppendFailed";
+}
+export const PREVIOUS_APPEND_FAILED: PreviousAppendFailed = { _tag: "PreviousAppendFailed" };
+
+/**
+ * Write a prepared chunk: one append, or several when lapsed holds made it larger than one may be.
+ *
+ * `previous` is the append of the chunk this one was decided after, when it may still be in flight
+ * (resolving true once it succeeded): this chunk's append is sent at once, fenced by its expected
+ * revision, the tip `previous` leaves. If it reaches the store first, it is refused as a conflict;
+ * then it waits for `previous` and, if that succeeded, sends the same append once more (a refusal
+ * then is a real conflict). If `previous` failed, this chunk is `PreviousAppendFailed`: its expected
+ * revision was never reached, so it cannot have been written.
+ */
 export const appendChunk = async (
   deps: Pick<ChunkDeps, "store">,
   prepared: PreparedChunk,
-): Promise<E.Either<StoreError, ChunkResult>> => {
-  for (const a of prepared.appends) {
-    const r = await deps.store.append(prepared.streamId, expectTip(a.before), a.events)();
+  previous: Promise<boolean> = Promise.resolve(true),
+): Promise<E.Either<StoreError | PreviousAppendFailed, ChunkResult>> => {
+  for (let i = 0; i < prepared.appends.length; i++) {
+    const a = prepared.appends[i]!;
+    const send = deps.store.append(prepared.streamId, expectTip(a.before), a.events);
+    let r = await send();
+    if (i === 0 && E.isLeft(r) && r.left._tag === "WrongExpectedRevision") {
+      if (!(await previous)) return E.left(PREVIOUS_APPEND_FAILED);
+      r = await send();
+    }
     if (E.isLeft(r)) return r;
   }
   return E.right({ entry: prepared.entry, replies: prepared.replies, appended: prepared.appended });

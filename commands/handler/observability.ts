@@ -1,7 +1,7 @@
 import * as E from "fp-ts/lib/Either.js";
 import type { Registry } from "prom-client";
 import type { SkuState } from "../../domain/sku/index.ts";
-import { skuIdOf } from "../../event-schemas/index.ts";
+import { type EventEnvelope, skuIdOf } from "../../event-schemas/index.ts";
 import type { EventStore } from "../../infra/event-store/port.ts";
 import type { Logger } from "../../infra/observability/logger.ts";
 import { sharedCounter, sharedGauge } from "../../infra/observability/metrics.ts";
@@ -104,27 +104,42 @@ export const makeHandlerObservability = (deps: {
     logger.error({ invariant, skuId, ...detail }, "invariant violated after a decision");
   };
 
+  /** The `holdfast_reservations_total` labels of an appended event, or null for other events. */
+  const reservationLabels = (e: EventEnvelope): { outcome: string; reason: string } | null => {
+    if (e.type === "ReservationPlaced") {
+      const d = e.data as { quantity?: number; quantityRequested?: number };
+      const partial = d.quantityRequested !== undefined && d.quantity !== d.quantityRequested;
+      return { outcome: "accepted", reason: partial ? "partial" : "full" };
+    }
+    if (e.type === "ReservationRejected")
+      return { outcome: "refused", reason: String((e.data as { reason?: unknown }).reason) };
+    return null;
+  };
+
+  /** One labelled `inc` per label set and append, not one per event (prom-client hashes labels per call). */
+  const countAppended = (sku: string, envelopes: ReadonlyArray<EventEnvelope>): void => {
+    const byType = new Map<string, number>();
+    const byReservation = new Map<string, { outcome: string; reason: string; n: number }>();
+    for (const e of envelopes) {
+      byType.set(e.type, (byType.get(e.type) ?? 0) + 1);
+      const labels = reservationLabels(e);
+      if (labels === null) continue;
+      const key = `${labels.outcome} ${labels.reason}`;
+      const seen = byReservation.get(key);
+      if (seen === undefined) byReservation.set(key, { ...labels, n: 1 });
+      else seen.n += 1;
+    }
+    for (const [type, n] of byType) events.inc({ sku, type }, n);
+    for (const { outcome, reason, n } of byReservation.values()) reservations.inc({ outcome, reason }, n);
+  };
+
   return {
     observeStore: (store) => {
       const observed = Object.create(store) as EventStore;
       Object.defineProperty(observed, "append", {
         value: ((streamId, expected, envelopes) => async () => {
           const r = await store.append(streamId, expected, envelopes)();
-          if (E.isRight(r)) {
-            const sku = skuIdOf(streamId) ?? streamId;
-            for (const e of envelopes) {
-              events.inc({ sku, type: e.type });
-              if (e.type === "ReservationPlaced") {
-                const d = e.data as { quantity?: number; quantityRequested?: number };
-                const partial = d.quantityRequested !== undefined && d.quantity !== d.quantityRequested;
-                reservations.inc({ outcome: "accepted", reason: partial ? "partial" : "full" });
-              } else if (e.type === "ReservationRejected")
-                reservations.inc({
-                  outcome: "refused",
-                  reason: String((e.data as { reason?: unknown }).reason),
-                });
-            }
-          }
+          if (E.isRight(r)) countAppended(skuIdOf(streamId) ?? streamId, envelopes);
           return r;
         }) satisfies EventStore["append"],
       });

@@ -72,6 +72,17 @@ const saleRefusal = (s: ListedState, nowMs: number): RejectionReason | null => {
   return null;
 };
 
+const rejection = (c: ReservationCommand, reason: RejectionReason): SkuEvent => ({
+  type: "ReservationRejected",
+  data: {
+    allowPartial: c.allowPartial,
+    quantityRequested: c.quantity,
+    reason,
+    reservationId: c.reservationId,
+    userId: c.userId,
+  },
+});
+
 /**
  * Checks in order: sale window/closed, per-user limit (held + ordered + sold), stock. Under
  * `allowPartial` the allocation is min(requested, available, limit remaining) when that is >= 1.
@@ -89,29 +100,19 @@ const reserve = (
     freed += r.quantity;
     if (r.userId === c.userId) freedForUser += r.quantity;
   }
-  const reject = (reason: RejectionReason): SkuEvent => ({
-    type: "ReservationRejected",
-    data: {
-      allowPartial: c.allowPartial,
-      quantityRequested: c.quantity,
-      reason,
-      reservationId: c.reservationId,
-      userId: c.userId,
-    },
-  });
   const refusal = saleRefusal(s, nowMs);
-  if (refusal !== null) return reject(refusal);
+  if (refusal !== null) return rejection(c, refusal);
   const limitLeft = s.terms.perUserLimit - ((s.usage.get(c.userId) ?? 0) - freedForUser);
   const available = s.stock - (s.held - freed) - s.sold;
   let quantity = c.quantity;
   if (c.allowPartial) {
-    if (limitLeft < 1) return reject("limit-exceeded");
-    if (available < 1) return reject("sold-out");
+    if (limitLeft < 1) return rejection(c, "limit-exceeded");
+    if (available < 1) return rejection(c, "sold-out");
     quantity = Math.min(c.quantity, available, limitLeft);
   } else {
-    if (c.quantity > limitLeft) return reject("limit-exceeded");
-    if (available < 1) return reject("sold-out");
-    if (c.quantity > available) return reject("insufficient-stock");
+    if (c.quantity > limitLeft) return rejection(c, "limit-exceeded");
+    if (available < 1) return rejection(c, "sold-out");
+    if (c.quantity > available) return rejection(c, "insufficient-stock");
   }
   const placed: SkuEventOf<"ReservationPlaced"> = {
     type: "ReservationPlaced",

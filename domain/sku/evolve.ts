@@ -37,7 +37,7 @@ const orderFor = (s: WorkingListed, event: SkuEvent, orderId: string): Order => 
 };
 
 const addUsage = (s: WorkingListed, userId: string, delta: number): void => {
-  s.usage.set(userId, (s.usage.get(userId) ?? 0) + delta);
+  s.usage.update(userId, (used) => (used ?? 0) + delta);
 };
 
 /** Entries at the head of the hold queue that are no longer holds are dropped, so the head is the next deadline. */

@@ -33,6 +33,18 @@ describe("VersionedMap", () => {
     const v0 = VersionedMap.empty<string, number>();
     v0.fork();
     expect(() => v0.set("a", 1)).toThrow(/superseded/);
+    expect(() => v0.update("a", () => 1)).toThrow(/superseded/);
+  });
+
+  it("update reads the value this version sees and writes in this version only", () => {
+    const v0 = VersionedMap.empty<string, number>();
+    v0.update("a", (n) => (n ?? 0) + 1);
+    const v1 = v0.fork();
+    v1.update("a", (n) => (n ?? 0) + 10);
+    v1.update("a", (n) => (n ?? 0) + 100);
+    v1.update("b", (n) => (n ?? 0) + 5);
+    expect([v0.get("a"), v0.get("b")]).toEqual([1, undefined]);
+    expect([v1.get("a"), v1.get("b")]).toEqual([111, 5]);
   });
 });
 

@@ -54,6 +54,18 @@ export class VersionedMap<K, V> {
     else this.lineage.entries.set(key, { version: this.version, value, prev: node });
   }
 
+  /**
+   * `set(key, f(get(key)))` with one lookup instead of two (the maps of a large SKU are big, and each
+   * lookup is a cache miss). Same ownership rule as `set`.
+   */
+  update(key: K, f: (current: V | undefined) => V): void {
+    if (this.version !== this.lineage.newest)
+      throw new Error("VersionedMap: write through a superseded version");
+    const node = this.lineage.entries.get(key);
+    if (node !== undefined && node.version === this.version) node.value = f(node.value);
+    else this.lineage.entries.set(key, { version: this.version, value: f(node?.value), prev: node });
+  }
+
   /** A writable successor sharing every entry; its writes never show through this view. */
   fork(): VersionedMap<K, V> {
     if (this.version === this.lineage.newest) {
