@@ -6,6 +6,7 @@ import {
   availabilityKeys,
   readSkuHash,
 } from "../infra/redis/availability.ts";
+import { messageOf } from "../infra/errors/message-of.ts";
 
 /** One SKU's availability as the read API serves it: the object, its JSON text and its ETag, made once. */
 export interface CachedAvailability {
@@ -44,7 +45,7 @@ export interface AvailabilityError {
 }
 const unavailable = (e: unknown): AvailabilityError => ({
   _tag: "AvailabilityUnavailable",
-  message: e instanceof Error ? e.message : String(e),
+  message: messageOf(e),
 });
 
 export interface AvailabilityCache {

@@ -8,6 +8,7 @@ import type { Admission, RecordedAnswer } from "../infra/redis/idempotency.ts";
 import type { WriteApiDeps } from "./deps.ts";
 import { ipOf } from "./request.ts";
 import { respondPending, respondWithOutcome } from "./respond.ts";
+import { messageOf } from "../infra/errors/message-of.ts";
 
 /**
  * The claim → enqueue part of every write route (see infra/redis/idempotency.ts for the claim states).
@@ -92,7 +93,7 @@ export const enqueueWithin = (
       .enqueue(cmd)()
       .catch(
         (e: unknown): E.Either<QueueError, never> =>
-          E.left({ _tag: "QueueUnavailable", message: e instanceof Error ? e.message : String(e) }),
+          E.left({ _tag: "QueueUnavailable", message: messageOf(e) }),
       ),
     boundMsFor(deps.waitBudgetMs),
     () =>

@@ -33,6 +33,7 @@ import { handlerProgressCheck } from "./progress.ts";
 import { makeOutcomePublisher } from "./publisher.ts";
 import { edgeViewOf } from "./edge-view.ts";
 import type { EdgeView } from "../../infra/redis/edge-availability.ts";
+import { messageOf } from "../../infra/errors/message-of.ts";
 
 export interface HandlerDeps extends ChunkDeps {
   readonly kafka: Kafka;
@@ -105,7 +106,7 @@ export const decodeMessage = (m: KafkaMessage): Decoded => {
   try {
     json = JSON.parse(m.value.toString("utf8"));
   } catch (e) {
-    return { ok: false, error: `not JSON: ${e instanceof Error ? e.message : String(e)}` };
+    return { ok: false, error: `not JSON: ${messageOf(e)}` };
   }
   let cmd: QueuedCommand;
   if (isHotQueuedCommand(json)) cmd = json;

@@ -3,6 +3,7 @@ import type * as TE from "fp-ts/lib/TaskEither.js";
 import * as t from "io-ts";
 import type { Pool } from "pg";
 import type { GlobalPosition } from "../../infra/event-store/port.ts";
+import { messageOf } from "../../infra/errors/message-of.ts";
 
 /**
  * The saga's own state in PostgreSQL: `payment_attempts`, one row per order (keyed by order id), and
@@ -165,7 +166,7 @@ export const makePostgresAttemptsStore = (pool: Pool): AttemptsStore => {
       try {
         return E.right(await f());
       } catch (e) {
-        return E.left({ _tag: "AttemptsUnavailable", message: e instanceof Error ? e.message : String(e) });
+        return E.left({ _tag: "AttemptsUnavailable", message: messageOf(e) });
       }
     };
   const rows =

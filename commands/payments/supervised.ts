@@ -1,5 +1,6 @@
 import type { Logger } from "../../infra/observability/logger.ts";
 import { type PaymentSagaDeps, type RunningPaymentSaga, startPaymentSaga } from "./saga.ts";
+import { messageOf } from "../../infra/errors/message-of.ts";
 
 export interface SupervisedSaga {
   /** Why the saga is down (between a failure and its restart), or `null` while it runs. */
@@ -19,7 +20,7 @@ export const superviseSaga = async (deps: PaymentSagaDeps, logger: Logger): Prom
   const watch = (running: RunningPaymentSaga) =>
     running.done.catch(async (e: unknown) => {
       if (stopped) return;
-      failed = e instanceof Error ? e.message : String(e);
+      failed = messageOf(e);
       logger.error({ err: e }, "payment saga: subscription ended; restarting");
       for (let attempt = 0; !stopped; attempt++) {
         await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** attempt)));
@@ -31,7 +32,7 @@ export const superviseSaga = async (deps: PaymentSagaDeps, logger: Logger): Prom
           void watch(saga);
           return;
         } catch (e2) {
-          failed = e2 instanceof Error ? e2.message : String(e2);
+          failed = messageOf(e2);
         }
       }
     });

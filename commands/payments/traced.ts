@@ -1,5 +1,6 @@
 import type { Tracing } from "../../infra/observability/tracing.ts";
 import type { OrderToPay, PaymentOutcome } from "./outcome.ts";
+import { messageOf } from "../../infra/errors/message-of.ts";
 
 /**
  * Settling one order inside a `payment` span, a child of the checkout request's trace (the OrderPlaced
@@ -21,7 +22,7 @@ export const tracedSettlement = async (
     span.setAttributes({ "holdfast.payment_outcome": outcome._tag });
     return outcome;
   } catch (e) {
-    span.fail(e instanceof Error ? e.message : String(e));
+    span.fail(messageOf(e));
     throw e;
   } finally {
     span.end();

@@ -14,6 +14,7 @@ import type { Logger } from "../observability/logger.ts";
 import type { PartitionRegistry } from "./partitions.ts";
 import type { CommandQueue, QueueError, QueuePosition } from "./port.ts";
 import { type CommandTopics, ensurePartition } from "./topics.ts";
+import { messageOf } from "../errors/message-of.ts";
 
 interface Pending {
   readonly partition: number;
@@ -34,7 +35,7 @@ const MAX_BATCH = 1000;
 
 const queueUnavailable = (e: unknown): QueueError => ({
   _tag: "QueueUnavailable",
-  message: e instanceof Error ? e.message : String(e),
+  message: messageOf(e),
 });
 
 /**

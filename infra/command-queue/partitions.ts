@@ -1,6 +1,7 @@
 import * as E from "fp-ts/lib/Either.js";
 import type * as TE from "fp-ts/lib/TaskEither.js";
 import type { Pool } from "pg";
+import { messageOf } from "../errors/message-of.ts";
 
 /**
  * The SKU → partition registry, durable in PostgreSQL (table `sku_partitions`, one row per SKU and
@@ -23,7 +24,7 @@ export interface RegistryError {
 
 const unavailable = (e: unknown): RegistryError => ({
   _tag: "RegistryUnavailable",
-  message: e instanceof Error ? e.message : String(e),
+  message: messageOf(e),
 });
 
 /** Run a query-backed step; a thrown driver error becomes a `RegistryUnavailable` value. */

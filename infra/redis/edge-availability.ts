@@ -2,6 +2,7 @@ import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
 import type { Redis } from "ioredis";
 import { type Availability, readAvailability } from "./availability.ts";
+import { messageOf } from "../errors/message-of.ts";
 
 /**
  * What the write API's sold-out check relies on: one SKU's stock figures at a stream revision.
@@ -102,7 +103,7 @@ export const makeEdgeAvailability = (
       known.set(skuId, { view: v, at: Date.now() });
       return E.right(v);
     } catch (e) {
-      return E.left({ _tag: "AvailabilityUnavailable", message: e instanceof Error ? e.message : String(e) });
+      return E.left({ _tag: "AvailabilityUnavailable", message: messageOf(e) });
     }
   };
 

@@ -3,6 +3,7 @@ import type * as TE from "fp-ts/lib/TaskEither.js";
 import type { Redis } from "ioredis";
 import { outcomeKey } from "./outcomes.ts";
 import { type BucketCheck, bucketArgs, NOW_LUA, retryAfterSecondsOf, TAKE_TOKENS_LUA } from "./rate-limit.ts";
+import { messageOf } from "../errors/message-of.ts";
 
 /**
  * Admission of a write request: its rate limits AND its `Idempotency-Key` claim in ONE Redis call (one
@@ -101,7 +102,7 @@ export interface RefStore {
 
 const unavailable = (e: unknown): IdempotencyUnavailable => ({
   _tag: "IdempotencyUnavailable",
-  message: e instanceof Error ? e.message : String(e),
+  message: messageOf(e),
 });
 
 /** A Redis call as a task whose rejection (the driver's error) is a value. */

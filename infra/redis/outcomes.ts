@@ -4,6 +4,7 @@ import type { Redis } from "ioredis";
 import { Outcome, OutcomeMessage } from "../../event-schemas/index.ts";
 import { luaScript } from "./availability.ts";
 import { type EdgeView, edgeViewKey } from "./edge-availability.ts";
+import { messageOf } from "../errors/message-of.ts";
 
 /**
  * Outcomes of queued commands in Redis: the key `<prefix>outcome:<requestId>` (kept `OUTCOME_TTL_S`)
@@ -60,7 +61,7 @@ export const publishOutcomes =
   ): TE.TaskEither<OutcomeStoreError, void> =>
   () =>
     sendOutcomes(redis, prefix, replies, view).then(E.right, (e: unknown) =>
-      E.left({ _tag: "OutcomeStoreUnavailable", message: e instanceof Error ? e.message : String(e) }),
+      E.left({ _tag: "OutcomeStoreUnavailable", message: messageOf(e) }),
     );
 
 const sendOutcomes = async (
@@ -154,7 +155,7 @@ export const readOutcome = async (
   try {
     return E.right(decodeJson(Outcome, await redis.get(outcomeKey(prefix, requestId))));
   } catch (e) {
-    return E.left({ _tag: "OutcomeStoreUnavailable", message: e instanceof Error ? e.message : String(e) });
+    return E.left({ _tag: "OutcomeStoreUnavailable", message: messageOf(e) });
   }
 };
 

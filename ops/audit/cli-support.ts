@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import * as E from "fp-ts/lib/Either.js";
 import { decodeConfigSlice, eventStoreSettings } from "../../infra/config/config.ts";
 import { type EventStore, makeEventStore, type StoreError } from "../../infra/event-store/index.ts";
+import { messageOf } from "../../infra/errors/message-of.ts";
 
 /** Exit codes of the audit commands (API.md): clean, a violation found, could not run. */
 export const EXIT_CLEAN = 0;
@@ -21,7 +22,7 @@ export const runAction = async (body: () => Promise<number>): Promise<void> => {
   try {
     process.exitCode = await body();
   } catch (e) {
-    process.stderr.write(`holdfast: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.stderr.write(`holdfast: ${messageOf(e)}\n`);
     process.exitCode = EXIT_CANNOT_RUN;
   }
 };

@@ -6,6 +6,7 @@ import { type Sample, startSampler } from "./sampler.ts";
 import { type Attempt, type FinalAnswer, shop } from "./shoppers.ts";
 import { planRequests } from "./workload.ts";
 import { listSkuOverHttp } from "./list-sku.ts";
+import { messageOf } from "../../infra/errors/message-of.ts";
 
 export interface FaultMark {
   readonly fault: FaultName;
@@ -102,7 +103,7 @@ export const rehearse = async (
       progress(`fault: ${f.fault} at ${(startMs / 1000).toFixed(1)} s`, true);
       let error: string | null = null;
       await d.inject(f.fault, f.forSeconds).catch((e: unknown) => {
-        error = e instanceof Error ? e.message : String(e);
+        error = messageOf(e);
       });
       marks.push({ fault: f.fault, startMs, endMs: Date.now() - t0, error });
       progress(

@@ -3,6 +3,7 @@ import type { Redis } from "ioredis";
 import type { Pool } from "pg";
 import { availabilityKeys } from "../../infra/redis/availability.ts";
 import { aliasedGeneration, readProductCheckpoint } from "../products/indices.ts";
+import { messageOf } from "../../infra/errors/message-of.ts";
 
 /** One projection's live generation and checkpoint, read from its own store (for `projections list`). */
 export interface ProjectionInfo {
@@ -26,7 +27,7 @@ const safe = async (
       store,
       generation: null,
       checkpoint: null,
-      error: e instanceof Error ? e.message : String(e),
+      error: messageOf(e),
     };
   }
 };

@@ -1,6 +1,7 @@
 import * as TE from "fp-ts/lib/TaskEither.js";
 import type { EventEnvelope, SkuEvent } from "../../event-schemas/index.ts";
 import type { GlobalPosition } from "../../infra/event-store/port.ts";
+import { messageOf } from "../../infra/errors/message-of.ts";
 
 /** An event as projectors see it: the stored envelope, its upcast event and its place in the global feed. */
 export interface ProjectedEvent {
@@ -19,7 +20,7 @@ export type ProjectionError =
 
 export const projectionFailed = (e: unknown): ProjectionError => ({
   _tag: "ProjectionFailed",
-  message: e instanceof Error ? e.message : String(e),
+  message: messageOf(e),
 });
 
 /** Run a store call of a projection; a thrown driver error becomes `ProjectionFailed` (retried by the runner). */

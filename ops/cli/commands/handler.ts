@@ -4,6 +4,7 @@ import type pg from "pg";
 import { listParked, type ParkedSku, resumeParked } from "../../../commands/handler/parked-skus.ts";
 import { type ConfigOf, decodeConfigSlice, postgresSettings } from "../../../infra/config/config.ts";
 import { openPool } from "../../../infra/postgres/pool.ts";
+import { messageOf } from "../../../infra/errors/message-of.ts";
 
 // The parking lot is a PostgreSQL table: that is all these commands read.
 const loadConfig = (): ConfigOf<typeof postgresSettings> => {
@@ -20,9 +21,7 @@ const withPool = async <A>(f: (pool: pg.Pool) => Promise<A>): Promise<A> => {
   try {
     return await f(pool);
   } catch (e) {
-    console.error(
-      `cannot reach the parked SKUs in PostgreSQL: ${e instanceof Error ? e.message : String(e)}`,
-    );
+    console.error(`cannot reach the parked SKUs in PostgreSQL: ${messageOf(e)}`);
     process.exit(2);
   } finally {
     await pool.end().catch(() => undefined);

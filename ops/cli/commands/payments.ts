@@ -8,6 +8,7 @@ import { openPaymentsClients, paymentsClientSettings } from "../../../commands/p
 import { type ConfigOf, decodeConfigSlice } from "../../../infra/config/config.ts";
 import { makeLogger } from "../../../infra/observability/logger.ts";
 import { openPool } from "../../../infra/postgres/pool.ts";
+import { messageOf } from "../../../infra/errors/message-of.ts";
 
 // The saga's tables (PostgreSQL) and the command queue (Kafka): all these commands read.
 const loadConfig = (): ConfigOf<typeof paymentsClientSettings> => {
@@ -88,9 +89,7 @@ export const registerPayments = (program: Command): void => {
           : { _tag: "Failed", reason: opts.failed ?? "" };
       const config = loadConfig();
       const clients = await openPaymentsClients(config, makeLogger({ level: "warn" })).catch((e: unknown) => {
-        console.error(
-          `cannot reach the database or the command queue: ${e instanceof Error ? e.message : String(e)}`,
-        );
+        console.error(`cannot reach the database or the command queue: ${messageOf(e)}`);
         process.exit(2);
       });
       try {

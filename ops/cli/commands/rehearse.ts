@@ -7,6 +7,7 @@ import { parseOptions, type RawOptions } from "../../rehearse/options.ts";
 import { rehearse } from "../../rehearse/rehearse.ts";
 import { reportHtml } from "../../rehearse/report-html.ts";
 import { overallLatency } from "../../rehearse/series.ts";
+import { messageOf } from "../../../infra/errors/message-of.ts";
 
 /**
  * `holdfast rehearse`: a flash sale against a throwaway holdfast it starts itself (own database,
@@ -68,9 +69,7 @@ export const registerRehearse = (program: Command): void => {
           d = await targetDeployment(o.target, config.right);
         }
       } catch (e) {
-        process.stderr.write(
-          `holdfast rehearse: could not start: ${e instanceof Error ? e.message : String(e)}\n`,
-        );
+        process.stderr.write(`holdfast rehearse: could not start: ${messageOf(e)}\n`);
         process.exit(2);
       }
       const stop = () => {

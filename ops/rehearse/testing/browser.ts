@@ -1,4 +1,5 @@
 import puppeteer from "puppeteer-core";
+import { messageOf } from "../../../infra/errors/message-of.ts";
 
 /** What a headless Chromium saw of a page: console errors, uncaught exceptions, and a screenshot. */
 export interface PageView {
@@ -27,7 +28,7 @@ export const viewInChromium = async (chromium: string, file: string): Promise<Pa
     page.on("console", (m) => {
       if (m.type() === "error") errors.push(`console: ${m.text()}`);
     });
-    page.on("pageerror", (e) => errors.push(`exception: ${e instanceof Error ? e.message : String(e)}`));
+    page.on("pageerror", (e) => errors.push(`exception: ${messageOf(e)}`));
     page.on("requestfailed", (r) => errors.push(`request failed: ${r.url()}`));
     // No network at view time: anything but the file itself is refused (and reported above).
     await page.setRequestInterception(true);
