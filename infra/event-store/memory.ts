@@ -7,9 +7,11 @@ import type {
   GlobalPosition,
   ReadStreamOptions,
   RecordedEvent,
+  StoredEvent,
   StoreError,
 } from "./port.ts";
-import { decodeStored } from "./stored-text.ts";
+import { readAheadOf } from "./read-ahead.ts";
+import { decodeStored, verifyStored } from "./stored-text.ts";
 import { pollSubscription, Waker } from "./subscription.ts";
 import { checkTip, validateAppend } from "./validate-append.ts";
 import type { EventEnvelope } from "../../event-schemas/index.ts";
@@ -60,16 +62,29 @@ export const makeMemoryEventStore = (opts: { readonly pollIntervalMs?: number } 
     () =>
       Promise.resolve(closed ? E.left(unavailable("store is closed")) : f());
 
+  /** Rows of the feed after `after`: positions are 1-based and dense, so `after` is also the index of the first row to look at. */
+  const feedRows = (after: GlobalPosition | null, limit: number, streamPrefix?: string): Row[] => {
+    const start = after === null ? 0 : Number(after < 0n ? 0n : after);
+    const rows: Row[] = [];
+    for (let i = start; i < all.length && rows.length < limit; i++) {
+      const row = all[i]!;
+      if (streamPrefix === undefined || row.streamId.startsWith(streamPrefix)) rows.push(row);
+    }
+    return rows;
+  };
+
   const readAll = (after: GlobalPosition | null, limit: number, streamPrefix?: string) =>
-    guard(() => {
-      // Positions are 1-based and dense, so `after` is also the index of the first row to look at.
-      const start = after === null ? 0 : Number(after < 0n ? 0n : after);
-      const rows: Row[] = [];
-      for (let i = start; i < all.length && rows.length < limit; i++) {
-        const row = all[i]!;
-        if (streamPrefix === undefined || row.streamId.startsWith(streamPrefix)) rows.push(row);
+    guard(() => decodeAll(feedRows(after, limit, streamPrefix)));
+
+  const readAllStored = (after: GlobalPosition | null, limit: number, streamPrefix?: string) =>
+    guard((): E.Either<StoreError, ReadonlyArray<StoredEvent>> => {
+      const out: StoredEvent[] = [];
+      for (const row of feedRows(after, limit, streamPrefix)) {
+        const e = verifyStored(row.position, row.streamId, row.text);
+        if (E.isLeft(e)) return e;
+        out.push(e.right);
       }
-      return decodeAll(rows);
+      return E.right(out);
     });
 
   const store: EventStore = {
@@ -112,6 +127,8 @@ export const makeMemoryEventStore = (opts: { readonly pollIntervalMs?: number } 
       }),
 
     readAll,
+    readAllStored,
+    readAllStoredPages: readAheadOf(readAllStored),
 
     subscribe: (subOpts, onBatch) => {
       const sub = pollSubscription(

@@ -114,6 +114,30 @@ const corrupt = (streamId: string, position: GlobalPosition | null, message: str
   message,
 });
 
+/** `JSON.parse` and the envelope check of a stored text (its hash is checked by the caller). */
+const parseStored = (
+  text: string,
+  streamId: string,
+  position: GlobalPosition | null,
+): E.Either<StoreError, EventEnvelope> => {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    return E.left(corrupt(streamId, position, `stored text is not JSON: ${(e as Error).message}`));
+  }
+  // The hash member is compared with the digest (or the verified hash), which also proves it is 64
+  // lower-case hex.
+  if (!isEnvelopeShape(raw)) {
+    const env = decodeEnvelope(raw);
+    const why = E.isLeft(env) ? ("message" in env.left ? env.left.message : env.left._tag) : "invalid";
+    return E.left(corrupt(streamId, position, `stored envelope: ${why}`));
+  }
+  if (raw.streamId !== streamId)
+    return E.left(corrupt(streamId, position, `stored event names stream ${raw.streamId}`));
+  return E.right(raw);
+};
+
 /**
  * Parse and decode a stored text, checking that its bytes still hash to the hash it carries. A row that
  * fails is a `CorruptEvent` value, never an exception.
@@ -128,18 +152,9 @@ export const decodeStored = (
   streamId: string,
   position: GlobalPosition | null,
 ): E.Either<StoreError, EventEnvelope> => {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    return E.left(corrupt(streamId, position, `stored text is not JSON: ${(e as Error).message}`));
-  }
-  // The hash member is compared with the digest below, which also proves it is 64 lower-case hex.
-  if (!isEnvelopeShape(raw)) {
-    const env = decodeEnvelope(raw);
-    const why = E.isLeft(env) ? ("message" in env.left ? env.left.message : env.left._tag) : "invalid";
-    return E.left(corrupt(streamId, position, `stored envelope: ${why}`));
-  }
+  const env = parseStored(text, streamId, position);
+  if (E.isLeft(env)) return env;
+  const raw = env.right;
   const at = lastHashMemberAt(text);
   if (
     at < 0 ||
@@ -151,9 +166,48 @@ export const decodeStored = (
     return E.left(
       corrupt(streamId, position, `stored bytes of revision ${raw.revision} do not hash to its hash`),
     );
-  if (raw.streamId !== streamId)
-    return E.left(corrupt(streamId, position, `stored event names stream ${raw.streamId}`));
-  return E.right(raw);
+  return env;
+};
+
+/**
+ * A row of the feed in its stored form once its bytes hash to the hash they carry (`verifiedHashOf`),
+ * else the `CorruptEvent` the full decode names (it finds the same hash member, so it fails too).
+ */
+export const verifyStored = (
+  position: GlobalPosition,
+  streamId: string,
+  storedText: string,
+): E.Either<StoreError, StoredEvent> => {
+  const hash = verifiedHashOf(storedText);
+  if (hash !== null) return E.right({ position, streamId, storedText, hash });
+  const why = decodeStored(storedText, streamId, position);
+  return E.isLeft(why) ? why : E.left(corrupt(streamId, position, "stored bytes do not hash"));
+};
+
+/**
+ * Decode a stored event whose bytes were already verified (`verifyStored`): the same checks as
+ * `decodeStored` but the SHA-256, which the verification made. The decoded envelope must carry the hash
+ * that was verified, so a text swapped in between would not pass.
+ */
+export const decodeVerifiedStoredEvent = (e: StoredEvent): E.Either<StoreError, RecordedEvent> => {
+  const env = parseStored(e.storedText, e.streamId, e.position);
+  if (E.isLeft(env)) return env;
+  if (env.right.hash !== e.hash)
+    return E.left(corrupt(e.streamId, e.position, "stored envelope does not carry its verified hash"));
+  return E.right({ envelope: env.right, position: e.position, storedText: e.storedText });
+};
+
+/** A verified page decoded (`decodeVerifiedStoredEvent`); the first event that fails is the page's error. */
+export const decodeVerifiedPage = (
+  page: ReadonlyArray<StoredEvent>,
+): E.Either<StoreError, ReadonlyArray<RecordedEvent>> => {
+  const out: RecordedEvent[] = new Array(page.length);
+  for (let i = 0; i < page.length; i++) {
+    const e = decodeVerifiedStoredEvent(page[i]!);
+    if (E.isLeft(e)) return e;
+    out[i] = e.right;
+  }
+  return E.right(out);
 };
 
 /** Decode a verified stored event of the feed into what `readAll` would have returned for it. */
