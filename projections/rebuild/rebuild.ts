@@ -1,5 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
 import type { EventStore, GlobalPosition } from "../../infra/event-store/port.ts";
+import { decodeVerifiedPage } from "../../infra/event-store/stored-text.ts";
 import { applyRecorded, DEFAULT_RETRY } from "../runtime/apply.ts";
 import type { Projection } from "../runtime/projection.ts";
 
@@ -60,35 +61,38 @@ export const rebuildProjection = async (deps: {
     await target.drop(generation).catch(() => {});
     return { _tag: "Failed", generation, reason };
   };
-  // Prefetch the next batch while the current one is applied: reading and writing overlap.
-  const read = (after: GlobalPosition | null) => store.readAll(after, batchSize, "sku-")();
-  let next = read(position);
-  for (let attempt = 0; attempt < (deps.maxSwapAttempts ?? 200); ) {
-    const batch = await next;
-    if (E.isLeft(batch)) return fail(`reading the log failed: ${JSON.stringify(batch.left)}`);
-    if (batch.right.length > 0) {
-      const last = batch.right[batch.right.length - 1]!;
-      next = read(last.position);
+  // Apply the feed after `position` up to the head as it is read; the reason when it cannot. The pages
+  // come verified (bytes against hash) and one read ahead, so reading overlaps decoding and applying.
+  const catchUp = async (): Promise<string | null> => {
+    for await (const page of store.readAllStoredPages(position, batchSize, "sku-")) {
+      const batch = E.flatMap(decodeVerifiedPage)(page);
+      // Named by tag and message: a CorruptEvent carries a bigint position, which JSON cannot write.
+      if (E.isLeft(batch))
+        return `reading the log failed: ${batch.left._tag}${"message" in batch.left ? `: ${batch.left.message}` : ""}`;
+      const last = batch.right[batch.right.length - 1];
+      if (last === undefined) continue;
       const outcome = await applyRecorded(projection, batch.right, DEFAULT_RETRY);
       if (outcome._tag !== "Applied")
-        return fail(
-          outcome._tag === "Parked" ? `parked at ${outcome.event.position}: ${outcome.reason}` : "superseded",
-        );
+        return outcome._tag === "Parked"
+          ? `parked at ${outcome.event.position}: ${outcome.reason}`
+          : "superseded";
       position = last.position;
       events += batch.right.length;
       deps.onProgress?.({ events, position, startHead, phase });
-      // A short batch means the head was reached when it was read: under steady writes the feed is never
-      // empty, so that is the moment to try the swap, not an empty read.
-      if (batch.right.length === batchSize) continue;
     }
+    return null;
+  };
+  for (let attempt = 0; attempt < (deps.maxSwapAttempts ?? 200); attempt += 1) {
+    // A short page means the head was reached when it was read: under steady writes the feed is never
+    // empty, so that is the moment to try the swap, not an empty read.
+    const failed = await catchUp();
+    if (failed !== null) return fail(failed);
     phase = "swapping";
     deps.onProgress?.({ events, position, startHead, phase });
     const swapped = await target.swap(generation);
     if (swapped._tag === "Swapped")
       return { _tag: "Swapped", generation, previous: swapped.previous, events };
-    attempt += 1;
     phase = "catching-up";
-    next = read(position);
   }
   return fail("could not catch up with the live generation");
 };

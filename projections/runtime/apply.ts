@@ -1,5 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
 import { upcastEvent } from "../../event-schemas/index.ts";
+import { currentEventOf } from "../../event-schemas/sku/event-check.ts";
 import type { RecordedEvent } from "../../infra/event-store/port.ts";
 import { backoffMs } from "../../infra/retry/backoff.ts";
 import type { ProjectedEvent, Projection, ProjectionError } from "./projection.ts";
@@ -60,8 +61,13 @@ export const applyRecorded = async (
   let poison: { event: RecordedEvent; reason: string } | null = null;
   for (const r of recorded) {
     // The store hands over decoded (and hash-verified) envelopes; only the data is lifted to the current
-    // schema version here.
-    const d = upcastEvent(r.envelope.type, r.envelope.schemaVersion, r.envelope.data);
+    // schema version here. An event already at it passes the hand-written check (event-check.ts), the
+    // codecs run for older versions and to say what is wrong.
+    const current = currentEventOf(r.envelope.type, r.envelope.schemaVersion, r.envelope.data);
+    const d =
+      current === null
+        ? upcastEvent(r.envelope.type, r.envelope.schemaVersion, r.envelope.data)
+        : E.right(current);
     if (E.isLeft(d)) {
       poison = { event: r, reason: `undecodable event: ${JSON.stringify(d.left)}` };
       break;
