@@ -1,5 +1,5 @@
 import * as E from "fp-ts/lib/Either.js";
-import type { EventStore, GlobalPosition } from "../../infra/event-store/port.ts";
+import type { EventStore, GlobalPosition, RecordedEvent } from "../../infra/event-store/port.ts";
 import { decodeVerifiedPage } from "../../infra/event-store/stored-text.ts";
 import { applyRecorded, DEFAULT_RETRY } from "../runtime/apply.ts";
 import type { Projection } from "../runtime/projection.ts";
@@ -61,26 +61,35 @@ export const rebuildProjection = async (deps: {
     await target.drop(generation).catch(() => {});
     return { _tag: "Failed", generation, reason };
   };
-  // Apply the feed after `position` up to the head as it is read; the reason when it cannot. The pages
-  // come verified (bytes against hash) and one read ahead, so reading overlaps decoding and applying.
+  // Apply one decoded batch; the reason when it cannot.
+  const apply = async (batch: ReadonlyArray<RecordedEvent>): Promise<string | null> => {
+    const outcome = await applyRecorded(projection, batch, DEFAULT_RETRY);
+    if (outcome._tag !== "Applied")
+      return outcome._tag === "Parked"
+        ? `parked at ${outcome.event.position}: ${outcome.reason}`
+        : "superseded";
+    position = batch[batch.length - 1]!.position;
+    events += batch.length;
+    deps.onProgress?.({ events, position, startHead, phase });
+    return null;
+  };
+  // Apply the feed after `position` up to the head as it is read; the reason when it cannot. Three things
+  // overlap: the database reads page k+2 (pages come one read ahead, verified), this process decodes
+  // page k+1, the target writes batch k. Batches are still applied one after the other, in feed order.
   const catchUp = async (): Promise<string | null> => {
+    let applying: Promise<string | null> = Promise.resolve(null);
     for await (const page of store.readAllStoredPages(position, batchSize, "sku-")) {
       const batch = E.flatMap(decodeVerifiedPage)(page);
+      const failed = await applying;
+      if (failed !== null) return failed;
       // Named by tag and message: a CorruptEvent carries a bigint position, which JSON cannot write.
       if (E.isLeft(batch))
         return `reading the log failed: ${batch.left._tag}${"message" in batch.left ? `: ${batch.left.message}` : ""}`;
-      const last = batch.right[batch.right.length - 1];
-      if (last === undefined) continue;
-      const outcome = await applyRecorded(projection, batch.right, DEFAULT_RETRY);
-      if (outcome._tag !== "Applied")
-        return outcome._tag === "Parked"
-          ? `parked at ${outcome.event.position}: ${outcome.reason}`
-          : "superseded";
-      position = last.position;
-      events += batch.right.length;
-      deps.onProgress?.({ events, position, startHead, phase });
+      // Caught at once: it settles while the next page is read, before anything awaits it.
+      if (batch.right.length > 0)
+        applying = apply(batch.right).catch((e: unknown) => `applying failed: ${String(e)}`);
     }
-    return null;
+    return applying;
   };
   for (let attempt = 0; attempt < (deps.maxSwapAttempts ?? 200); attempt += 1) {
     // A short page means the head was reached when it was read: under steady writes the feed is never
