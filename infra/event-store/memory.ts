@@ -43,7 +43,7 @@ export const makeMemoryEventStore = (opts: { readonly pollIntervalMs?: number } 
   const subscriptions = new Set<{ stop(): Promise<void> }>();
 
   const decode = (row: Row): E.Either<StoreError, RecordedEvent> =>
-    E.map((envelope: EventEnvelope) => ({ envelope, position: row.position }))(
+    E.map((envelope: EventEnvelope) => ({ envelope, position: row.position, storedText: row.text }))(
       decodeStored(row.text, row.streamId, row.position),
     );
 

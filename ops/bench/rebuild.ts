@@ -6,8 +6,8 @@
  *
  * Two feed baselines: "feed read only (verified)" reads the stored texts and checks every event's bytes
  * against its hash (`readAllStoredPages`, one page ahead, nothing decoded), the summary's `feed` figure;
- * "feed read + decode" also decodes them into envelopes (`decodeVerifiedPage`), what a rebuild gets
- * before its projection's own work. Each
+ * "feed read + decode" also decodes them into envelopes and events (`projectStoredPage`: the scanner,
+ * no JSON.parse), what a rebuild gets before its projection's own work. Each
  * line gives this process's CPU µs per event and the load average: the machine may be shared.
  */
 import { randomBytes } from "node:crypto";
@@ -19,8 +19,8 @@ import pg from "pg";
 import { openPool } from "../../infra/postgres/pool.ts";
 import { makePostgresEventStore } from "../../infra/event-store/postgres/index.ts";
 import { expectTip } from "../../infra/event-store/port.ts";
-import { decodeVerifiedPage } from "../../infra/event-store/stored-text.ts";
 import { rebuildProjection } from "../../projections/rebuild/rebuild.ts";
+import { projectStoredPage } from "../../projections/runtime/project-stored.ts";
 import { availabilityTarget, ordersTarget, productsTarget } from "../../projections/rebuild/targets.ts";
 import { skuScenario } from "../../projections/testing/scenario.ts";
 import { saleWorkload } from "../../projections/testing/workload.ts";
@@ -155,10 +155,11 @@ try {
     process.stdout.write(
       `feed read only (verified): ${f.n} events in ${f.seconds.toFixed(2)} s = ${Math.round(f.n / f.seconds)} events/s, ${f.cpu.toFixed(2)} CPU µs/event (load ${load()})\n`,
     );
-    // Verified and decoded into envelopes: what a rebuild gets before its projection's own work.
+    // Verified and decoded (scanned) into envelopes and events: what a rebuild gets before its
+    // projection's own work.
     const d = await feedPhase("(feed decoded)", async function* () {
       for await (const page of store.readAllStoredPages(null, PAGE, "sku-"))
-        yield E.flatMap(decodeVerifiedPage)(page);
+        yield E.isLeft(page) ? page : projectStoredPage(page.right);
     });
     process.stdout.write(
       `feed read + decode: ${d.n} events in ${d.seconds.toFixed(2)} s = ${Math.round(d.n / d.seconds)} events/s, ${d.cpu.toFixed(2)} CPU µs/event (load ${load()})\n`,

@@ -1,8 +1,8 @@
 import * as E from "fp-ts/lib/Either.js";
-import type { EventStore, GlobalPosition, RecordedEvent } from "../../infra/event-store/port.ts";
-import { decodeVerifiedPage } from "../../infra/event-store/stored-text.ts";
-import { applyRecorded, DEFAULT_RETRY } from "../runtime/apply.ts";
-import type { Projection } from "../runtime/projection.ts";
+import type { EventStore, GlobalPosition } from "../../infra/event-store/port.ts";
+import { applyProjected, DEFAULT_RETRY } from "../runtime/apply.ts";
+import { describeStoreError, projectStoredPage } from "../runtime/project-stored.ts";
+import type { ProjectedEvent, Projection } from "../runtime/projection.ts";
 
 /** One rebuildable read model: how to make a generation beside the live one, fill it, swap it in. */
 export interface RebuildTarget {
@@ -62,8 +62,8 @@ export const rebuildProjection = async (deps: {
     return { _tag: "Failed", generation, reason };
   };
   // Apply one decoded batch; the reason when it cannot.
-  const apply = async (batch: ReadonlyArray<RecordedEvent>): Promise<string | null> => {
-    const outcome = await applyRecorded(projection, batch, DEFAULT_RETRY);
+  const apply = async (batch: ReadonlyArray<ProjectedEvent>): Promise<string | null> => {
+    const outcome = await applyProjected(projection, batch, DEFAULT_RETRY);
     if (outcome._tag !== "Applied")
       return outcome._tag === "Parked"
         ? `parked at ${outcome.event.position}: ${outcome.reason}`
@@ -79,12 +79,12 @@ export const rebuildProjection = async (deps: {
   const catchUp = async (): Promise<string | null> => {
     let applying: Promise<string | null> = Promise.resolve(null);
     for await (const page of store.readAllStoredPages(position, batchSize, "sku-")) {
-      const batch = E.flatMap(decodeVerifiedPage)(page);
+      const batch = E.isLeft(page)
+        ? E.left(`reading the log failed: ${describeStoreError(page.left)}`)
+        : projectStoredPage(page.right);
       const failed = await applying;
       if (failed !== null) return failed;
-      // Named by tag and message: a CorruptEvent carries a bigint position, which JSON cannot write.
-      if (E.isLeft(batch))
-        return `reading the log failed: ${batch.left._tag}${"message" in batch.left ? `: ${batch.left.message}` : ""}`;
+      if (E.isLeft(batch)) return batch.left;
       // Caught at once: it settles while the next page is read, before anything awaits it.
       if (batch.right.length > 0)
         applying = apply(batch.right).catch((e: unknown) => `applying failed: ${String(e)}`);
