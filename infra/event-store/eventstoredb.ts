@@ -27,7 +27,7 @@ import type {
   StoreError,
 } from "./port.ts";
 import { readAheadOf } from "./read-ahead.ts";
-import { decodeStored } from "./stored-text.ts";
+import { decodeStoredRow } from "./stored-text.ts";
 import { subscriptionSet, Waker } from "./subscription.ts";
 import { checkTip, validateAppend } from "./validate-append.ts";
 
@@ -110,9 +110,7 @@ export const makeEventStoreDbEventStore = (opts: EventStoreDbOptions): EventStor
         position,
         message: "event data is not binary",
       });
-    return E.map((envelope: EventEnvelope) => ({ envelope, position, storedText: text }))(
-      decodeStored(text, ev.streamId, position),
-    );
+    return decodeStoredRow(position, ev.streamId, text);
   };
 
   /** Events of a stream read as the client streams them; a missing stream reads as []. */

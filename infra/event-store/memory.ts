@@ -11,7 +11,7 @@ import type {
   StoreError,
 } from "./port.ts";
 import { readAheadOf } from "./read-ahead.ts";
-import { decodeStored, verifyStored } from "./stored-text.ts";
+import { decodeStoredRow, verifyStored } from "./stored-text.ts";
 import { pollSubscription, Waker } from "./subscription.ts";
 import { checkTip, validateAppend } from "./validate-append.ts";
 import type { EventEnvelope } from "../../event-schemas/index.ts";
@@ -43,9 +43,7 @@ export const makeMemoryEventStore = (opts: { readonly pollIntervalMs?: number } 
   const subscriptions = new Set<{ stop(): Promise<void> }>();
 
   const decode = (row: Row): E.Either<StoreError, RecordedEvent> =>
-    E.map((envelope: EventEnvelope) => ({ envelope, position: row.position, storedText: row.text }))(
-      decodeStored(row.text, row.streamId, row.position),
-    );
+    decodeStoredRow(row.position, row.streamId, row.text);
 
   const decodeAll = (rows: ReadonlyArray<Row>): E.Either<StoreError, ReadonlyArray<RecordedEvent>> => {
     const out: RecordedEvent[] = [];

@@ -2,6 +2,7 @@ import * as E from "fp-ts/lib/Either.js";
 import { chainHash } from "../../event-schemas/chain-hash.ts";
 import { canonicalJson, decodeEnvelope, type EventEnvelope } from "../../event-schemas/index.ts";
 import { isEnvelopeShape } from "../../event-schemas/envelope-check.ts";
+import { type ScannedEvent, scanEvent } from "../../event-schemas/sku/scan-event.ts";
 import type { GlobalPosition, RecordedEvent, StoreError, StoredEvent } from "./port.ts";
 
 /**
@@ -185,16 +186,39 @@ export const verifyStored = (
 };
 
 /**
+ * The scanner's reading (event-schemas/sku/scan-event.ts, no `JSON.parse`) of a verified stored event,
+ * when it vouches for it and finds the verified hash and the stream the store filed the event under;
+ * `null` sends the caller down the full decode (an older schema version, anything odd).
+ */
+export const scanVerified = (e: StoredEvent): ScannedEvent | null => {
+  const s = scanEvent(e.storedText);
+  return s !== null && s.envelope.hash === e.hash && s.envelope.streamId === e.streamId ? s : null;
+};
+
+/**
  * Decode a stored event whose bytes were already verified (`verifyStored`): the same checks as
- * `decodeStored` but the SHA-256, which the verification made. The decoded envelope must carry the hash
- * that was verified, so a text swapped in between would not pass.
+ * `decodeStored` but the SHA-256, which the verification made, read by the scanner where it can. The
+ * decoded envelope must carry the hash that was verified, so a text swapped in between would not pass.
  */
 export const decodeVerifiedStoredEvent = (e: StoredEvent): E.Either<StoreError, RecordedEvent> => {
+  const scanned = scanVerified(e);
+  if (scanned !== null)
+    return E.right({ envelope: scanned.envelope, position: e.position, storedText: e.storedText });
   const env = parseStored(e.storedText, e.streamId, e.position);
   if (E.isLeft(env)) return env;
   if (env.right.hash !== e.hash)
     return E.left(corrupt(e.streamId, e.position, "stored envelope does not carry its verified hash"));
   return E.right({ envelope: env.right, position: e.position, storedText: e.storedText });
+};
+
+/** A stored row verified and decoded: what `readAll` and `readStream` hand over for it. */
+export const decodeStoredRow = (
+  position: GlobalPosition,
+  streamId: string,
+  storedText: string,
+): E.Either<StoreError, RecordedEvent> => {
+  const v = verifyStored(position, streamId, storedText);
+  return E.isLeft(v) ? v : decodeVerifiedStoredEvent(v.right);
 };
 
 /** A verified page decoded (`decodeVerifiedStoredEvent`); the first event that fails is the page's error. */

@@ -1,7 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
-import { scanEvent } from "../../event-schemas/sku/scan-event.ts";
 import type { StoredEvent, StoreError } from "../../infra/event-store/port.ts";
-import { decodeVerifiedStoredEvent } from "../../infra/event-store/stored-text.ts";
+import { decodeVerifiedStoredEvent, scanVerified } from "../../infra/event-store/stored-text.ts";
 import { projectedOf } from "./apply.ts";
 import type { ProjectedEvent } from "./projection.ts";
 
@@ -17,8 +16,8 @@ export const describeStoreError = (e: StoreError): string =>
  * road: `decodeVerifiedStoredEvent`, then the upcast, which accepts or says what is wrong.
  */
 export const projectStored = (e: StoredEvent): E.Either<string, ProjectedEvent> => {
-  const s = scanEvent(e.storedText);
-  if (s !== null && s.envelope.hash === e.hash && s.envelope.streamId === e.streamId)
+  const s = scanVerified(e);
+  if (s !== null)
     return E.right({ envelope: s.envelope, event: s.event, position: e.position, storedText: e.storedText });
   const r = decodeVerifiedStoredEvent(e);
   return E.isLeft(r) ? E.left(describeStoreError(r.left)) : projectedOf(r.right);

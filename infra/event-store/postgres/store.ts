@@ -13,7 +13,7 @@ import type {
   StoreError,
 } from "../port.ts";
 import { pagesAhead } from "../read-ahead.ts";
-import { decodeStored, verifyStored } from "../stored-text.ts";
+import { decodeStoredRow, verifyStored } from "../stored-text.ts";
 import { subscriptionSet, Waker } from "../subscription.ts";
 import { validateAppend } from "../validate-append.ts";
 import { APPEND_SQL, appendParams } from "./append-sql.ts";
@@ -99,10 +99,9 @@ const postgresStore = (
     const out: RecordedEvent[] = new Array(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const [pos, streamId, data] = rows[i]!;
-      const position = BigInt(pos);
-      const env = decodeStored(data, streamId, position);
-      if (E.isLeft(env)) return env;
-      out[i] = { envelope: env.right, position, storedText: data };
+      const e = decodeStoredRow(BigInt(pos), streamId, data);
+      if (E.isLeft(e)) return e;
+      out[i] = e.right;
     }
     return E.right(out);
   };
