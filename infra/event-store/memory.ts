@@ -6,8 +6,6 @@ import type {
   ExpectedRevision,
   GlobalPosition,
   ReadStreamOptions,
-  RecordedEvent,
-  StoredEvent,
   StoreError,
 } from "./port.ts";
 import { readAheadOf } from "./read-ahead.ts";
@@ -42,18 +40,7 @@ export const makeMemoryEventStore = (opts: { readonly pollIntervalMs?: number } 
   let closed = false;
   const subscriptions = new Set<{ stop(): Promise<void> }>();
 
-  const decode = (row: Row): E.Either<StoreError, RecordedEvent> =>
-    decodeStoredRow(row.position, row.streamId, row.text);
-
-  const decodeAll = (rows: ReadonlyArray<Row>): E.Either<StoreError, ReadonlyArray<RecordedEvent>> => {
-    const out: RecordedEvent[] = [];
-    for (const row of rows) {
-      const r = decode(row);
-      if (E.isLeft(r)) return r;
-      out.push(r.right);
-    }
-    return E.right(out);
-  };
+  const decodeAll = E.traverseArray((row: Row) => decodeStoredRow(row.position, row.streamId, row.text));
 
   const guard =
     <A>(f: () => E.Either<StoreError, A>): TE.TaskEither<StoreError, A> =>
@@ -75,15 +62,11 @@ export const makeMemoryEventStore = (opts: { readonly pollIntervalMs?: number } 
     guard(() => decodeAll(feedRows(after, limit, streamPrefix)));
 
   const readAllStored = (after: GlobalPosition | null, limit: number, streamPrefix?: string) =>
-    guard((): E.Either<StoreError, ReadonlyArray<StoredEvent>> => {
-      const out: StoredEvent[] = [];
-      for (const row of feedRows(after, limit, streamPrefix)) {
-        const e = verifyStored(row.position, row.streamId, row.text);
-        if (E.isLeft(e)) return e;
-        out.push(e.right);
-      }
-      return E.right(out);
-    });
+    guard(() =>
+      E.traverseArray((row: Row) => verifyStored(row.position, row.streamId, row.text))(
+        feedRows(after, limit, streamPrefix),
+      ),
+    );
 
   const store: EventStore = {
     append: (streamId: string, expected: ExpectedRevision, events: ReadonlyArray<EventEnvelope>) =>

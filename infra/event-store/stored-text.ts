@@ -221,19 +221,6 @@ export const decodeStoredRow = (
   return E.isLeft(v) ? v : decodeVerifiedStoredEvent(v.right);
 };
 
-/** A verified page decoded (`decodeVerifiedStoredEvent`); the first event that fails is the page's error. */
-export const decodeVerifiedPage = (
-  page: ReadonlyArray<StoredEvent>,
-): E.Either<StoreError, ReadonlyArray<RecordedEvent>> => {
-  const out: RecordedEvent[] = new Array(page.length);
-  for (let i = 0; i < page.length; i++) {
-    const e = decodeVerifiedStoredEvent(page[i]!);
-    if (E.isLeft(e)) return e;
-    out[i] = e.right;
-  }
-  return E.right(out);
-};
-
 /** Decode a verified stored event of the feed into what `readAll` would have returned for it. */
 export const decodeStoredEvent = (e: StoredEvent): E.Either<StoreError, RecordedEvent> => {
   const env = decodeStored(e.storedText, e.streamId, e.position);

@@ -24,14 +24,6 @@ export const projectStored = (e: StoredEvent): E.Either<string, ProjectedEvent> 
 };
 
 /** A verified page as projectors see it; the first event that cannot be projected is the page's error. */
-export const projectStoredPage = (
-  page: ReadonlyArray<StoredEvent>,
-): E.Either<string, ReadonlyArray<ProjectedEvent>> => {
-  const out: ProjectedEvent[] = new Array(page.length);
-  for (let i = 0; i < page.length; i++) {
-    const p = projectStored(page[i]!);
-    if (E.isLeft(p)) return E.left(`position ${page[i]!.position}: ${p.left}`);
-    out[i] = p.right;
-  }
-  return E.right(out);
-};
+export const projectStoredPage = E.traverseArray((e: StoredEvent) =>
+  E.mapLeft((why: string) => `position ${e.position}: ${why}`)(projectStored(e)),
+);

@@ -8,8 +8,6 @@ import type {
   ExpectedRevision,
   GlobalPosition,
   ReadStreamOptions,
-  RecordedEvent,
-  StoredEvent,
   StoreError,
 } from "../port.ts";
 import { pagesAhead } from "../read-ahead.ts";
@@ -95,16 +93,9 @@ const postgresStore = (
     return r.rows;
   };
 
-  const decodeRows = (rows: ReadonlyArray<Row>): E.Either<StoreError, ReadonlyArray<RecordedEvent>> => {
-    const out: RecordedEvent[] = new Array(rows.length);
-    for (let i = 0; i < rows.length; i++) {
-      const [pos, streamId, data] = rows[i]!;
-      const e = decodeStoredRow(BigInt(pos), streamId, data);
-      if (E.isLeft(e)) return e;
-      out[i] = e.right;
-    }
-    return E.right(out);
-  };
+  const decodeRows = E.traverseArray(([pos, streamId, data]: Row) =>
+    decodeStoredRow(BigInt(pos), streamId, data),
+  );
 
   const attempt =
     <A>(f: () => Promise<E.Either<StoreError, A>>): TE.TaskEither<StoreError, A> =>
@@ -134,16 +125,9 @@ const postgresStore = (
     attempt(async () => decodeRows(await feedPage(after, limit, streamPrefix)));
 
   /** A page's rows verified (nothing decoded); the first that fails is the page's error. */
-  const verifyRows = (rows: ReadonlyArray<Row>): E.Either<StoreError, ReadonlyArray<StoredEvent>> => {
-    const out: StoredEvent[] = new Array(rows.length);
-    for (let i = 0; i < rows.length; i++) {
-      const [pos, streamId, storedText] = rows[i]!;
-      const e = verifyStored(BigInt(pos), streamId, storedText);
-      if (E.isLeft(e)) return e;
-      out[i] = e.right;
-    }
-    return E.right(out);
-  };
+  const verifyRows = E.traverseArray(([pos, streamId, storedText]: Row) =>
+    verifyStored(BigInt(pos), streamId, storedText),
+  );
 
   const readAllStored = (after: GlobalPosition | null, limit: number, streamPrefix?: string) =>
     attempt(async () => verifyRows(await feedPage(after, limit, streamPrefix)));
