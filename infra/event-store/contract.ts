@@ -8,8 +8,10 @@ import {
   expectNoStream,
   type GlobalPosition,
   type RecordedEvent,
+  type StoredEvent,
   type StoreError,
 } from "./port.ts";
+import { decodeVerifiedStoredEvent } from "./stored-text.ts";
 import { freshStream, oversizeListing, sealedEvents, tipOf } from "./test-events.ts";
 
 /** A store under test and how to throw it away (drop its database, close its pools). */
@@ -26,6 +28,8 @@ const right = async <A>(te: () => Promise<E.Either<StoreError, A>>): Promise<A> 
     );
   return r.right;
 };
+
+const rightOf = async <A>(r: E.Either<StoreError, A>): Promise<A> => right(async () => r);
 
 const left = async <A>(te: () => Promise<E.Either<StoreError, A>>): Promise<StoreError> => {
   const r = await te();
@@ -245,6 +249,28 @@ export const eventStoreContract = (
         expect(pages).toEqual(whole);
         expect(await right(store.readAll(whole[29]!.position, 10))).toEqual([]);
         expect(await right(store.readAll(null, 1_000, "sku-nothing-"))).toEqual([]);
+      });
+
+      it("reads the feed as stored, verified and paged ahead, as readAll reads it", async () => {
+        const prefix = freshStream("st");
+        for (const s of [`${prefix}-a`, `${prefix}-b`]) await appendMore(s, 9);
+        const whole = await feedOf(store, start, 18, prefix);
+        const stored = await right(store.readAllStored(start, 100, prefix));
+        expect(stored.map((e) => decodeVerifiedStoredEvent(e))).toEqual(
+          whole.map((e) =>
+            E.right({ ...e, storedText: stored.find((s) => s.position === e.position)?.storedText }),
+          ),
+        );
+        expect(stored.map((e) => e.hash)).toEqual(whole.map((e) => e.envelope.hash));
+        const pages: StoredEvent[][] = [];
+        for await (const page of store.readAllStoredPages(start, 4, prefix))
+          pages.push([...(await rightOf(page))]);
+        expect(pages.map((p) => p.length)).toEqual([4, 4, 4, 4, 2]);
+        expect(pages.flat()).toEqual(stored);
+        const afterAll: StoredEvent[][] = [];
+        for await (const page of store.readAllStoredPages(whole[17]!.position, 4, prefix))
+          afterAll.push([...(await rightOf(page))]);
+        expect(afterAll).toEqual([[]]);
       });
 
       it("resumes a subscription from a checkpoint without loss or repeats", async () => {

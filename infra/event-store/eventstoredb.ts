@@ -14,7 +14,7 @@ import {
   WrongExpectedVersionError,
 } from "@eventstore/db-client";
 import * as E from "fp-ts/lib/Either.js";
-import type * as TE from "fp-ts/lib/TaskEither.js";
+import * as TE from "fp-ts/lib/TaskEither.js";
 import type { EventEnvelope } from "../../event-schemas/index.ts";
 import type {
   AppendResult,
@@ -23,9 +23,11 @@ import type {
   GlobalPosition,
   ReadStreamOptions,
   RecordedEvent,
+  StoredEvent,
   StoreError,
 } from "./port.ts";
-import { decodeStored } from "./stored-text.ts";
+import { readAheadOf } from "./read-ahead.ts";
+import { decodeStoredRow } from "./stored-text.ts";
 import { subscriptionSet, Waker } from "./subscription.ts";
 import { checkTip, validateAppend } from "./validate-append.ts";
 
@@ -108,9 +110,7 @@ export const makeEventStoreDbEventStore = (opts: EventStoreDbOptions): EventStor
         position,
         message: "event data is not binary",
       });
-    return E.map((envelope: EventEnvelope) => ({ envelope, position }))(
-      decodeStored(text, ev.streamId, position),
-    );
+    return decodeStoredRow(position, ev.streamId, text);
   };
 
   /** Events of a stream read as the client streams them; a missing stream reads as []. */
@@ -173,6 +173,18 @@ export const makeEventStoreDbEventStore = (opts: EventStoreDbOptions): EventStor
         from = lastPosition;
       }
     });
+
+  const readAllStored = (after: GlobalPosition | null, limit: number, streamPrefix?: string) =>
+    TE.map((events: ReadonlyArray<RecordedEvent>) =>
+      events.map(
+        (e): StoredEvent => ({
+          position: e.position,
+          streamId: e.envelope.streamId,
+          storedText: e.storedText as string,
+          hash: e.envelope.hash,
+        }),
+      ),
+    )(readAll(after, limit, streamPrefix));
 
   const startLive = () => {
     if (live !== null) return;
@@ -247,6 +259,9 @@ export const makeEventStoreDbEventStore = (opts: EventStoreDbOptions): EventStor
       }),
 
     readAll,
+    // Verified by decoding (this client hands events over one by one; the text comes with them).
+    readAllStored,
+    readAllStoredPages: readAheadOf(readAllStored),
 
     subscribe: (subOpts, onBatch) => {
       startLive();

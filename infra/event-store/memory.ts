@@ -6,10 +6,10 @@ import type {
   ExpectedRevision,
   GlobalPosition,
   ReadStreamOptions,
-  RecordedEvent,
   StoreError,
 } from "./port.ts";
-import { decodeStored } from "./stored-text.ts";
+import { readAheadOf } from "./read-ahead.ts";
+import { decodeStoredRow, verifyStored } from "./stored-text.ts";
 import { pollSubscription, Waker } from "./subscription.ts";
 import { checkTip, validateAppend } from "./validate-append.ts";
 import type { EventEnvelope } from "../../event-schemas/index.ts";
@@ -40,37 +40,33 @@ export const makeMemoryEventStore = (opts: { readonly pollIntervalMs?: number } 
   let closed = false;
   const subscriptions = new Set<{ stop(): Promise<void> }>();
 
-  const decode = (row: Row): E.Either<StoreError, RecordedEvent> =>
-    E.map((envelope: EventEnvelope) => ({ envelope, position: row.position }))(
-      decodeStored(row.text, row.streamId, row.position),
-    );
-
-  const decodeAll = (rows: ReadonlyArray<Row>): E.Either<StoreError, ReadonlyArray<RecordedEvent>> => {
-    const out: RecordedEvent[] = [];
-    for (const row of rows) {
-      const r = decode(row);
-      if (E.isLeft(r)) return r;
-      out.push(r.right);
-    }
-    return E.right(out);
-  };
+  const decodeAll = E.traverseArray((row: Row) => decodeStoredRow(row.position, row.streamId, row.text));
 
   const guard =
     <A>(f: () => E.Either<StoreError, A>): TE.TaskEither<StoreError, A> =>
     () =>
       Promise.resolve(closed ? E.left(unavailable("store is closed")) : f());
 
+  /** Rows of the feed after `after`: positions are 1-based and dense, so `after` is also the index of the first row to look at. */
+  const feedRows = (after: GlobalPosition | null, limit: number, streamPrefix?: string): Row[] => {
+    const start = after === null ? 0 : Number(after < 0n ? 0n : after);
+    const rows: Row[] = [];
+    for (let i = start; i < all.length && rows.length < limit; i++) {
+      const row = all[i]!;
+      if (streamPrefix === undefined || row.streamId.startsWith(streamPrefix)) rows.push(row);
+    }
+    return rows;
+  };
+
   const readAll = (after: GlobalPosition | null, limit: number, streamPrefix?: string) =>
-    guard(() => {
-      // Positions are 1-based and dense, so `after` is also the index of the first row to look at.
-      const start = after === null ? 0 : Number(after < 0n ? 0n : after);
-      const rows: Row[] = [];
-      for (let i = start; i < all.length && rows.length < limit; i++) {
-        const row = all[i]!;
-        if (streamPrefix === undefined || row.streamId.startsWith(streamPrefix)) rows.push(row);
-      }
-      return decodeAll(rows);
-    });
+    guard(() => decodeAll(feedRows(after, limit, streamPrefix)));
+
+  const readAllStored = (after: GlobalPosition | null, limit: number, streamPrefix?: string) =>
+    guard(() =>
+      E.traverseArray((row: Row) => verifyStored(row.position, row.streamId, row.text))(
+        feedRows(after, limit, streamPrefix),
+      ),
+    );
 
   const store: EventStore = {
     append: (streamId: string, expected: ExpectedRevision, events: ReadonlyArray<EventEnvelope>) =>
@@ -112,6 +108,8 @@ export const makeMemoryEventStore = (opts: { readonly pollIntervalMs?: number } 
       }),
 
     readAll,
+    readAllStored,
+    readAllStoredPages: readAheadOf(readAllStored),
 
     subscribe: (subOpts, onBatch) => {
       const sub = pollSubscription(

@@ -1,3 +1,4 @@
+import type * as E from "fp-ts/lib/Either.js";
 import type * as TE from "fp-ts/lib/TaskEither.js";
 import type { EventEnvelope } from "../../event-schemas/index.ts";
 
@@ -42,7 +43,7 @@ export interface RecordedEvent {
 
 /**
  * An event of the feed as stored: its text's bytes verified against the hash they carry, nothing decoded
- * yet (`decodeStoredEvent` in stored-text.ts decodes it, with every check `readAll` makes). For readers
+ * yet (`decodeVerifiedStoredEvent` in stored-text.ts decodes it, with every other check `readAll` makes). For readers
  * that forward or inspect the stored form and decode only what they use.
  */
 export interface StoredEvent {
@@ -139,6 +140,27 @@ export interface EventStore {
     limit: number,
     streamPrefix?: string,
   ): TE.TaskEither<StoreError, ReadonlyArray<RecordedEvent>>;
+  /**
+   * `readAll`'s page as stored: each event's bytes verified against the hash they carry, nothing decoded
+   * (the cheapest verified read). A text that fails is a `CorruptEvent`, as in `readAll`;
+   * `decodeVerifiedStoredEvent` (stored-text.ts) then gives what `readAll` gives.
+   */
+  readAllStored(
+    after: GlobalPosition | null,
+    limit: number,
+    streamPrefix?: string,
+  ): TE.TaskEither<StoreError, ReadonlyArray<StoredEvent>>;
+  /**
+   * The feed after `after` as `readAllStored` pages it, page after page up to the first short page (the
+   * head as it was when read), one page read ahead: the next page is being read while the caller has
+   * this one (PostgreSQL: while this one is still being verified). Ends after yielding an error. For
+   * catching up (rebuilds, long reads); `subscribe` follows live.
+   */
+  readAllStoredPages(
+    after: GlobalPosition | null,
+    limit: number,
+    streamPrefix?: string,
+  ): AsyncIterable<E.Either<StoreError, ReadonlyArray<StoredEvent>>>;
   /** Catch up from `after`, then follow live. Batches are delivered one at a time, in feed order. */
   subscribe(
     opts: SubscribeOptions,

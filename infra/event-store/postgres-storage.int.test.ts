@@ -81,6 +81,10 @@ describe("postgres event store: migrations and stored bytes", () => {
     expect(E.isRight(storedTwo) && storedTwo.right.map((e) => e.hash)).toEqual(
       E.isRight(firstTwo) ? firstTwo.right.map((e) => e.envelope.hash) : [],
     );
+    // Paged ahead: the two events before it, then the error, and nothing after it.
+    const pages = [];
+    for await (const page of store.readAllStoredPages(null, 2)) pages.push(page);
+    expect(pages.map((p) => (E.isRight(p) ? p.right.length : p.left._tag))).toEqual([2, "CorruptEvent"]);
 
     await sql.query(
       `update event_store.events set data = '{not json' where stream_id = $1 and revision = 3`,

@@ -2,6 +2,7 @@ import * as E from "fp-ts/lib/Either.js";
 import { chainHash } from "../../event-schemas/chain-hash.ts";
 import { canonicalJson, decodeEnvelope, type EventEnvelope } from "../../event-schemas/index.ts";
 import { isEnvelopeShape } from "../../event-schemas/envelope-check.ts";
+import { type ScannedEvent, scanEvent } from "../../event-schemas/sku/scan-event.ts";
 import type { GlobalPosition, RecordedEvent, StoreError, StoredEvent } from "./port.ts";
 
 /**
@@ -114,6 +115,30 @@ const corrupt = (streamId: string, position: GlobalPosition | null, message: str
   message,
 });
 
+/** `JSON.parse` and the envelope check of a stored text (its hash is checked by the caller). */
+const parseStored = (
+  text: string,
+  streamId: string,
+  position: GlobalPosition | null,
+): E.Either<StoreError, EventEnvelope> => {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    return E.left(corrupt(streamId, position, `stored text is not JSON: ${(e as Error).message}`));
+  }
+  // The hash member is compared with the digest (or the verified hash), which also proves it is 64
+  // lower-case hex.
+  if (!isEnvelopeShape(raw)) {
+    const env = decodeEnvelope(raw);
+    const why = E.isLeft(env) ? ("message" in env.left ? env.left.message : env.left._tag) : "invalid";
+    return E.left(corrupt(streamId, position, `stored envelope: ${why}`));
+  }
+  if (raw.streamId !== streamId)
+    return E.left(corrupt(streamId, position, `stored event names stream ${raw.streamId}`));
+  return E.right(raw);
+};
+
 /**
  * Parse and decode a stored text, checking that its bytes still hash to the hash it carries. A row that
  * fails is a `CorruptEvent` value, never an exception.
@@ -128,18 +153,9 @@ export const decodeStored = (
   streamId: string,
   position: GlobalPosition | null,
 ): E.Either<StoreError, EventEnvelope> => {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    return E.left(corrupt(streamId, position, `stored text is not JSON: ${(e as Error).message}`));
-  }
-  // The hash member is compared with the digest below, which also proves it is 64 lower-case hex.
-  if (!isEnvelopeShape(raw)) {
-    const env = decodeEnvelope(raw);
-    const why = E.isLeft(env) ? ("message" in env.left ? env.left.message : env.left._tag) : "invalid";
-    return E.left(corrupt(streamId, position, `stored envelope: ${why}`));
-  }
+  const env = parseStored(text, streamId, position);
+  if (E.isLeft(env)) return env;
+  const raw = env.right;
   const at = lastHashMemberAt(text);
   if (
     at < 0 ||
@@ -151,9 +167,58 @@ export const decodeStored = (
     return E.left(
       corrupt(streamId, position, `stored bytes of revision ${raw.revision} do not hash to its hash`),
     );
-  if (raw.streamId !== streamId)
-    return E.left(corrupt(streamId, position, `stored event names stream ${raw.streamId}`));
-  return E.right(raw);
+  return env;
+};
+
+/**
+ * A row of the feed in its stored form once its bytes hash to the hash they carry (`verifiedHashOf`),
+ * else the `CorruptEvent` the full decode names (it finds the same hash member, so it fails too).
+ */
+export const verifyStored = (
+  position: GlobalPosition,
+  streamId: string,
+  storedText: string,
+): E.Either<StoreError, StoredEvent> => {
+  const hash = verifiedHashOf(storedText);
+  if (hash !== null) return E.right({ position, streamId, storedText, hash });
+  const why = decodeStored(storedText, streamId, position);
+  return E.isLeft(why) ? why : E.left(corrupt(streamId, position, "stored bytes do not hash"));
+};
+
+/**
+ * The scanner's reading (event-schemas/sku/scan-event.ts, no `JSON.parse`) of a verified stored event,
+ * when it vouches for it and finds the verified hash and the stream the store filed the event under;
+ * `null` sends the caller down the full decode (an older schema version, anything odd).
+ */
+export const scanVerified = (e: StoredEvent): ScannedEvent | null => {
+  const s = scanEvent(e.storedText);
+  return s !== null && s.envelope.hash === e.hash && s.envelope.streamId === e.streamId ? s : null;
+};
+
+/**
+ * Decode a stored event whose bytes were already verified (`verifyStored`): the same checks as
+ * `decodeStored` but the SHA-256, which the verification made, read by the scanner where it can. The
+ * decoded envelope must carry the hash that was verified, so a text swapped in between would not pass.
+ */
+export const decodeVerifiedStoredEvent = (e: StoredEvent): E.Either<StoreError, RecordedEvent> => {
+  const scanned = scanVerified(e);
+  if (scanned !== null)
+    return E.right({ envelope: scanned.envelope, position: e.position, storedText: e.storedText });
+  const env = parseStored(e.storedText, e.streamId, e.position);
+  if (E.isLeft(env)) return env;
+  if (env.right.hash !== e.hash)
+    return E.left(corrupt(e.streamId, e.position, "stored envelope does not carry its verified hash"));
+  return E.right({ envelope: env.right, position: e.position, storedText: e.storedText });
+};
+
+/** A stored row verified and decoded: what `readAll` and `readStream` hand over for it. */
+export const decodeStoredRow = (
+  position: GlobalPosition,
+  streamId: string,
+  storedText: string,
+): E.Either<StoreError, RecordedEvent> => {
+  const v = verifyStored(position, streamId, storedText);
+  return E.isLeft(v) ? v : decodeVerifiedStoredEvent(v.right);
 };
 
 /** Decode a verified stored event of the feed into what `readAll` would have returned for it. */

@@ -85,9 +85,16 @@ export const pollSubscription = (
   const run = async () => {
     let failingSince: number | null = null;
     let backoff = 50;
+    // The wake count is taken before each read, so a wake during the read is not missed.
+    const read = (after: GlobalPosition | null) => ({
+      seen: source.waker.current,
+      page: source.readAll(after, batchSize, prefix)(),
+    });
+    let ahead: ReturnType<typeof read> | null = null;
     while (!abort.signal.aborted) {
-      const seen = source.waker.current;
-      const r = await source.readAll(cursor, batchSize, prefix)();
+      const { seen, page } = ahead ?? read(cursor);
+      ahead = null;
+      const r = await page;
       if (abort.signal.aborted) return;
       if (E.isLeft(r)) {
         if (r.left._tag !== "StoreUnavailable") throw new SubscriptionFailed(r.left);
@@ -101,9 +108,13 @@ export const pollSubscription = (
       backoff = 50;
       const batch = r.right;
       if (batch.length > 0) {
+        const last = batch[batch.length - 1]!.position;
+        // A full batch means catching up: the next one is read while this one is handled.
+        const full = batch.length === batchSize;
+        if (full) ahead = read(last);
         await onBatch(batch);
-        cursor = batch[batch.length - 1]!.position;
-        if (batch.length === batchSize) continue;
+        cursor = last;
+        if (full) continue;
       }
       await source.waker.wait(seen, source.pollIntervalMs, abort.signal);
     }

@@ -5,8 +5,9 @@
  * at the end. Events are real sealed SkuEvents (hash-chained) appended to the PostgreSQL event store.
  *
  * Two feed baselines: "feed read only (verified)" reads the stored texts and checks every event's bytes
- * against its hash (`readAllStored`, nothing decoded), the summary's `feed` figure; "feed read + decode"
- * is `readAll` (verified and decoded into envelopes), what a projector gets before its own work. Each
+ * against its hash (`readAllStoredPages`, one page ahead, nothing decoded), the summary's `feed` figure;
+ * "feed read + decode" also decodes them into envelopes and events (`projectStoredPage`: the scanner,
+ * no JSON.parse), what a rebuild gets before its projection's own work. Each
  * line gives this process's CPU µs per event and the load average: the machine may be shared.
  */
 import { randomBytes } from "node:crypto";
@@ -19,6 +20,7 @@ import { openPool } from "../../infra/postgres/pool.ts";
 import { makePostgresEventStore } from "../../infra/event-store/postgres/index.ts";
 import { expectTip } from "../../infra/event-store/port.ts";
 import { rebuildProjection } from "../../projections/rebuild/rebuild.ts";
+import { projectStoredPage } from "../../projections/runtime/project-stored.ts";
 import { availabilityTarget, ordersTarget, productsTarget } from "../../projections/rebuild/targets.ts";
 import { skuScenario } from "../../projections/testing/scenario.ts";
 import { saleWorkload } from "../../projections/testing/workload.ts";
@@ -30,6 +32,8 @@ import { profilePhase } from "./profile.ts";
 const EVENTS = Number(argValue("events") ?? 1_000_000);
 const SKUS = Number(argValue("skus") ?? 100);
 const PROFILE = argValue("profile");
+/** Events per feed page and per rebuild batch. */
+const PAGE = Number(argValue("page") ?? 5000);
 const only = process.argv.includes("--only")
   ? process.argv[process.argv.indexOf("--only") + 1]?.split(",")
   : undefined;
@@ -120,21 +124,17 @@ try {
       .join(" ");
   const feedPhase = async (
     name: string,
-    read: (after: bigint | null) => Promise<E.Either<unknown, ReadonlyArray<{ position: bigint }>>>,
+    pages: () => AsyncIterable<E.Either<unknown, ReadonlyArray<{ position: bigint }>>>,
   ) => {
-    // Reading the feed alone, one page ahead as the rebuild and the subscription read. No projection
-    // can rebuild faster than this in one process.
+    // Reading the feed alone, one page ahead as the rebuild reads it. No projection can rebuild faster
+    // than this in one process.
     const start = process.hrtime.bigint();
     const cpu0 = cpuMicros();
     let n = 0;
     await profilePhase(PROFILE, name === "(feed read only)" ? "feed" : "feed-decoded", async () => {
-      let next = read(null);
-      for (;;) {
-        const r = await next;
-        if (E.isLeft(r)) throw new Error(JSON.stringify(r.left));
-        if (r.right.length === 0) break;
-        n += r.right.length;
-        next = read(r.right[r.right.length - 1]!.position);
+      for await (const page of pages()) {
+        if (E.isLeft(page)) throw new Error(String(page.left));
+        n += page.right.length;
       }
     });
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
@@ -151,14 +151,18 @@ try {
   {
     // Verified: every event's stored bytes hash to the hash they carry (nothing decoded; each consumer
     // decodes what it uses, as the rebuilds below do for every event).
-    const f = await feedPhase("(feed read only)", (after) => store.readAllStored(after, 5000, "sku-")());
+    const f = await feedPhase("(feed read only)", () => store.readAllStoredPages(null, PAGE, "sku-"));
     process.stdout.write(
       `feed read only (verified): ${f.n} events in ${f.seconds.toFixed(2)} s = ${Math.round(f.n / f.seconds)} events/s, ${f.cpu.toFixed(2)} CPU µs/event (load ${load()})\n`,
     );
-    // Verified and decoded into envelopes (readAll): what a projector gets before its own work.
-    const d = await feedPhase("(feed decoded)", (after) => store.readAll(after, 5000, "sku-")());
+    // Verified and decoded (scanned) into envelopes and events: what a rebuild gets before its
+    // projection's own work.
+    const d = await feedPhase("(feed decoded)", async function* () {
+      for await (const page of store.readAllStoredPages(null, PAGE, "sku-"))
+        yield E.isLeft(page) ? page : projectStoredPage(page.right);
+    });
     process.stdout.write(
-      `feed read + decode (readAll): ${d.n} events in ${d.seconds.toFixed(2)} s = ${Math.round(d.n / d.seconds)} events/s, ${d.cpu.toFixed(2)} CPU µs/event (load ${load()})\n`,
+      `feed read + decode: ${d.n} events in ${d.seconds.toFixed(2)} s = ${Math.round(d.n / d.seconds)} events/s, ${d.cpu.toFixed(2)} CPU µs/event (load ${load()})\n`,
     );
   }
   for (const target of targets) {
@@ -169,7 +173,7 @@ try {
       rebuildProjection({
         store,
         target,
-        batchSize: 5000,
+        batchSize: PAGE,
         onProgress: (p) => {
           if (Date.now() - lastPrint > 2000) {
             lastPrint = Date.now();

@@ -1,7 +1,8 @@
 import * as E from "fp-ts/lib/Either.js";
 import type { EventStore, GlobalPosition } from "../../infra/event-store/port.ts";
-import { applyRecorded, DEFAULT_RETRY } from "../runtime/apply.ts";
-import type { Projection } from "../runtime/projection.ts";
+import { applyProjected, DEFAULT_RETRY } from "../runtime/apply.ts";
+import { describeStoreError, projectStoredPage } from "../runtime/project-stored.ts";
+import type { ProjectedEvent, Projection } from "../runtime/projection.ts";
 
 /** One rebuildable read model: how to make a generation beside the live one, fill it, swap it in. */
 export interface RebuildTarget {
@@ -60,35 +61,47 @@ export const rebuildProjection = async (deps: {
     await target.drop(generation).catch(() => {});
     return { _tag: "Failed", generation, reason };
   };
-  // Prefetch the next batch while the current one is applied: reading and writing overlap.
-  const read = (after: GlobalPosition | null) => store.readAll(after, batchSize, "sku-")();
-  let next = read(position);
-  for (let attempt = 0; attempt < (deps.maxSwapAttempts ?? 200); ) {
-    const batch = await next;
-    if (E.isLeft(batch)) return fail(`reading the log failed: ${JSON.stringify(batch.left)}`);
-    if (batch.right.length > 0) {
-      const last = batch.right[batch.right.length - 1]!;
-      next = read(last.position);
-      const outcome = await applyRecorded(projection, batch.right, DEFAULT_RETRY);
-      if (outcome._tag !== "Applied")
-        return fail(
-          outcome._tag === "Parked" ? `parked at ${outcome.event.position}: ${outcome.reason}` : "superseded",
-        );
-      position = last.position;
-      events += batch.right.length;
-      deps.onProgress?.({ events, position, startHead, phase });
-      // A short batch means the head was reached when it was read: under steady writes the feed is never
-      // empty, so that is the moment to try the swap, not an empty read.
-      if (batch.right.length === batchSize) continue;
+  // Apply one decoded batch; the reason when it cannot.
+  const apply = async (batch: ReadonlyArray<ProjectedEvent>): Promise<string | null> => {
+    const outcome = await applyProjected(projection, batch, DEFAULT_RETRY);
+    if (outcome._tag !== "Applied")
+      return outcome._tag === "Parked"
+        ? `parked at ${outcome.event.position}: ${outcome.reason}`
+        : "superseded";
+    position = batch[batch.length - 1]!.position;
+    events += batch.length;
+    deps.onProgress?.({ events, position, startHead, phase });
+    return null;
+  };
+  // Apply the feed after `position` up to the head as it is read; the reason when it cannot. Three things
+  // overlap: the database reads page k+2 (pages come one read ahead, verified), this process decodes
+  // page k+1, the target writes batch k. Batches are still applied one after the other, in feed order.
+  const catchUp = async (): Promise<string | null> => {
+    let applying: Promise<string | null> = Promise.resolve(null);
+    for await (const page of store.readAllStoredPages(position, batchSize, "sku-")) {
+      const batch = E.isLeft(page)
+        ? E.left(`reading the log failed: ${describeStoreError(page.left)}`)
+        : projectStoredPage(page.right);
+      const failed = await applying;
+      if (failed !== null) return failed;
+      if (E.isLeft(batch)) return batch.left;
+      // Caught at once: it settles while the next page is read, before anything awaits it.
+      if (batch.right.length > 0)
+        applying = apply(batch.right).catch((e: unknown) => `applying failed: ${String(e)}`);
     }
+    return applying;
+  };
+  for (let attempt = 0; attempt < (deps.maxSwapAttempts ?? 200); attempt += 1) {
+    // A short page means the head was reached when it was read: under steady writes the feed is never
+    // empty, so that is the moment to try the swap, not an empty read.
+    const failed = await catchUp();
+    if (failed !== null) return fail(failed);
     phase = "swapping";
     deps.onProgress?.({ events, position, startHead, phase });
     const swapped = await target.swap(generation);
     if (swapped._tag === "Swapped")
       return { _tag: "Swapped", generation, previous: swapped.previous, events };
-    attempt += 1;
     phase = "catching-up";
-    next = read(position);
   }
   return fail("could not catch up with the live generation");
 };

@@ -1,6 +1,7 @@
 import * as E from "fp-ts/lib/Either.js";
 import { decodeEnvelope, type EventEnvelope, hashEvent } from "../../event-schemas/index.ts";
 import { isEventEnvelope } from "../../event-schemas/envelope-check.ts";
+import { scanEvent, scannedHashMatches } from "../../event-schemas/sku/scan-event.ts";
 import { storedTextHashes } from "../../infra/event-store/stored-text.ts";
 import { ceType } from "../../infra/kafka/integration-topic.ts";
 
@@ -24,37 +25,48 @@ export type LinkVerdict =
  */
 export const linkChecker = (opts: { readonly fromEarliest: boolean }) => {
   const tips = new Map<string, { revision: number; hash: string }>();
-  return (value: string, headers: Readonly<Record<string, string>>): LinkVerdict => {
+  /**
+   * The envelope a message carries once its hash checks, or why not. The relay sends the stored
+   * canonical text, which the scanner reads and whose bytes are hashed as they are (no JSON.parse, no
+   * re-canonicalisation); anything else (an equivalent but not canonical JSON, an older schema version)
+   * is parsed, decoded and re-canonicalised, as before.
+   */
+  const verified = (
+    value: string,
+    headers: Readonly<Record<string, string>>,
+  ): E.Either<LinkVerdict, EventEnvelope> => {
+    const scanned = scanEvent(value);
+    if (scanned !== null && scannedHashMatches(value, scanned)) return E.right(scanned.envelope);
+    const notEnvelope = (reason: string): E.Either<LinkVerdict, EventEnvelope> =>
+      E.left({ _tag: "Broken", streamId: headers.ce_subject ?? "?", revision: null, reason });
     let raw: unknown;
     try {
       raw = JSON.parse(value);
     } catch {
-      return {
-        _tag: "Broken",
-        streamId: headers.ce_subject ?? "?",
-        revision: null,
-        reason: "value is not JSON",
-      };
+      return notEnvelope("value is not JSON");
     }
     const d = isEventEnvelope(raw) ? E.right(raw) : decodeEnvelope(raw);
-    if (E.isLeft(d))
-      return {
-        _tag: "Broken",
-        streamId: headers.ce_subject ?? "?",
-        revision: null,
-        reason: `not an envelope: ${JSON.stringify(d.left)}`,
-      };
+    if (E.isLeft(d)) return notEnvelope(`not an envelope: ${JSON.stringify(d.left)}`);
     const e = d.right;
+    return storedTextHashes(value, e.prevHash, e.hash) || hashEvent(e.prevHash, e) === e.hash
+      ? E.right(e)
+      : E.left({
+          _tag: "Broken",
+          streamId: e.streamId,
+          revision: e.revision,
+          reason: "hash does not match the envelope",
+        });
+  };
+  return (value: string, headers: Readonly<Record<string, string>>): LinkVerdict => {
+    const v = verified(value, headers);
+    if (E.isLeft(v)) return v.left;
+    const e = v.right;
     const broken = (reason: string): LinkVerdict => ({
       _tag: "Broken",
       streamId: e.streamId,
       revision: e.revision,
       reason,
     });
-    // The relay sends the stored canonical text: its bytes are hashed as they are. Anything else (an
-    // equivalent but not canonical JSON) is re-canonicalised, as before.
-    if (!storedTextHashes(value, e.prevHash, e.hash) && hashEvent(e.prevHash, e) !== e.hash)
-      return broken("hash does not match the envelope");
     if (
       headers.ce_id !== e.eventId ||
       headers.ce_subject !== e.streamId ||

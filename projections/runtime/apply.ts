@@ -1,5 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
 import { upcastEvent } from "../../event-schemas/index.ts";
+import { currentEventOf } from "../../event-schemas/sku/event-check.ts";
 import type { RecordedEvent } from "../../infra/event-store/port.ts";
 import { backoffMs } from "../../infra/retry/backoff.ts";
 import type { ProjectedEvent, Projection, ProjectionError } from "./projection.ts";
@@ -45,10 +46,58 @@ const attempt = async (
 };
 
 /**
- * Decode and apply one batch from the feed, in order. Store failures are retried with backoff; when a
- * whole batch keeps failing it is split and applied event by event, so the one poison event is found
- * and the events before it are kept. A poison event (undecodable, or failing every attempt alone) is
- * never skipped: the outcome is `Parked` and the caller stops the projector there.
+ * A recorded event as projectors see it: the store hands over decoded (and hash-verified) envelopes;
+ * only the data is lifted to the current schema version here. An event already at it passes the
+ * hand-written check (event-check.ts), the codecs run for older versions and to say what is wrong.
+ */
+export const projectedOf = (r: RecordedEvent): E.Either<string, ProjectedEvent> => {
+  const current = currentEventOf(r.envelope.type, r.envelope.schemaVersion, r.envelope.data);
+  const d =
+    current === null
+      ? upcastEvent(r.envelope.type, r.envelope.schemaVersion, r.envelope.data)
+      : E.right(current);
+  if (E.isLeft(d)) return E.left(`undecodable event: ${JSON.stringify(d.left)}`);
+  return E.right(
+    r.storedText === undefined
+      ? { envelope: r.envelope, event: d.right, position: r.position }
+      : { envelope: r.envelope, event: d.right, position: r.position, storedText: r.storedText },
+  );
+};
+
+/**
+ * Apply decoded events, in order. Store failures are retried with backoff; when the whole batch keeps
+ * failing it is split and applied event by event, so the one poison event is found and the events
+ * before it are kept (`Parked` names it, and it stays unapplied).
+ */
+export const applyProjected = async (
+  projection: Projection,
+  decoded: ReadonlyArray<ProjectedEvent>,
+  policy: RetryPolicy,
+  onFailure: (e: ProjectionError, attempt: number) => void = () => {},
+): Promise<BatchOutcome> => {
+  if (decoded.length === 0) return { _tag: "Applied", count: 0 };
+  const r = await attempt(projection, decoded, policy, onFailure);
+  if (E.isLeft(r) && r.left._tag === "GenerationSuperseded")
+    return { _tag: "Superseded", generation: r.left.generation };
+  if (E.isRight(r)) return { _tag: "Applied", count: decoded.length };
+  let applied = 0;
+  for (const one of decoded) {
+    const r1 = await attempt(projection, [one], policy, onFailure);
+    if (E.isRight(r1)) {
+      applied += 1;
+      continue;
+    }
+    if (r1.left._tag === "GenerationSuperseded")
+      return { _tag: "Superseded", generation: r1.left.generation };
+    return { _tag: "Parked", event: one, reason: r1.left.message, applied };
+  }
+  return { _tag: "Applied", count: applied };
+};
+
+/**
+ * Decode and apply one batch from the feed, in order (`applyProjected`). A poison event (undecodable,
+ * or failing every attempt alone) is never skipped: the outcome is `Parked`, naming the very recorded
+ * event, and the caller stops the projector there.
  */
 export const applyRecorded = async (
   projection: Projection,
@@ -59,39 +108,19 @@ export const applyRecorded = async (
   const decoded: ProjectedEvent[] = [];
   let poison: { event: RecordedEvent; reason: string } | null = null;
   for (const r of recorded) {
-    // The store hands over decoded (and hash-verified) envelopes; only the data is lifted to the current
-    // schema version here.
-    const d = upcastEvent(r.envelope.type, r.envelope.schemaVersion, r.envelope.data);
+    const d = projectedOf(r);
     if (E.isLeft(d)) {
-      poison = { event: r, reason: `undecodable event: ${JSON.stringify(d.left)}` };
+      poison = { event: r, reason: d.left };
       break;
     }
-    decoded.push(
-      r.storedText === undefined
-        ? { envelope: r.envelope, event: d.right, position: r.position }
-        : { envelope: r.envelope, event: d.right, position: r.position, storedText: r.storedText },
-    );
+    decoded.push(d.right);
   }
-  let applied = 0;
-  if (decoded.length > 0) {
-    const r = await attempt(projection, decoded, policy, onFailure);
-    if (E.isLeft(r) && r.left._tag === "GenerationSuperseded")
-      return { _tag: "Superseded", generation: r.left.generation };
-    if (E.isRight(r)) applied = decoded.length;
-    else {
-      for (const one of decoded) {
-        const r1 = await attempt(projection, [one], policy, onFailure);
-        if (E.isRight(r1)) {
-          applied += 1;
-          continue;
-        }
-        if (r1.left._tag === "GenerationSuperseded")
-          return { _tag: "Superseded", generation: r1.left.generation };
-        const event = recorded.find((x) => x.position === one.position) as RecordedEvent;
-        return { _tag: "Parked", event, reason: r1.left.message, applied };
-      }
-    }
+  const outcome = await applyProjected(projection, decoded, policy, onFailure);
+  if (outcome._tag === "Parked") {
+    const event = recorded.find((x) => x.position === outcome.event.position) as RecordedEvent;
+    return { ...outcome, event };
   }
-  if (poison !== null) return { _tag: "Parked", event: poison.event, reason: poison.reason, applied };
-  return { _tag: "Applied", count: applied };
+  if (outcome._tag === "Applied" && poison !== null)
+    return { _tag: "Parked", event: poison.event, reason: poison.reason, applied: outcome.count };
+  return outcome;
 };

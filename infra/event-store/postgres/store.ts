@@ -8,11 +8,10 @@ import type {
   ExpectedRevision,
   GlobalPosition,
   ReadStreamOptions,
-  RecordedEvent,
-  StoredEvent,
   StoreError,
 } from "../port.ts";
-import { decodeStored, verifiedHashOf } from "../stored-text.ts";
+import { pagesAhead } from "../read-ahead.ts";
+import { decodeStoredRow, verifyStored } from "../stored-text.ts";
 import { subscriptionSet, Waker } from "../subscription.ts";
 import { validateAppend } from "../validate-append.ts";
 import { APPEND_SQL, appendParams } from "./append-sql.ts";
@@ -32,18 +31,8 @@ export interface PostgresEventStoreOptions {
   readonly applicationName?: string;
 }
 
-/** The PostgreSQL store also reads the feed in its stored form (hash-verified, not decoded). */
-export interface PostgresEventStore extends EventStore {
-  /**
-   * `readAll`'s page as stored: each event's bytes verified against its hash, nothing decoded. A text
-   * that fails is a `CorruptEvent`, as in `readAll`; `decodeStoredEvent` gives what `readAll` gives.
-   */
-  readAllStored(
-    after: GlobalPosition | null,
-    limit: number,
-    streamPrefix?: string,
-  ): TE.TaskEither<StoreError, ReadonlyArray<StoredEvent>>;
-}
+/** The PostgreSQL store (every store now reads the feed in its stored form too: see the port). */
+export type PostgresEventStore = EventStore;
 
 const unavailable = (e: unknown): StoreError => ({
   _tag: "StoreUnavailable",
@@ -104,17 +93,9 @@ const postgresStore = (
     return r.rows;
   };
 
-  const decodeRows = (rows: ReadonlyArray<Row>): E.Either<StoreError, ReadonlyArray<RecordedEvent>> => {
-    const out: RecordedEvent[] = new Array(rows.length);
-    for (let i = 0; i < rows.length; i++) {
-      const [pos, streamId, data] = rows[i]!;
-      const position = BigInt(pos);
-      const env = decodeStored(data, streamId, position);
-      if (E.isLeft(env)) return env;
-      out[i] = { envelope: env.right, position, storedText: data };
-    }
-    return E.right(out);
-  };
+  const decodeRows = E.traverseArray(([pos, streamId, data]: Row) =>
+    decodeStoredRow(BigInt(pos), streamId, data),
+  );
 
   const attempt =
     <A>(f: () => Promise<E.Either<StoreError, A>>): TE.TaskEither<StoreError, A> =>
@@ -143,25 +124,28 @@ const postgresStore = (
   const readAll = (after: GlobalPosition | null, limit: number, streamPrefix?: string) =>
     attempt(async () => decodeRows(await feedPage(after, limit, streamPrefix)));
 
+  /** A page's rows verified (nothing decoded); the first that fails is the page's error. */
+  const verifyRows = E.traverseArray(([pos, streamId, storedText]: Row) =>
+    verifyStored(BigInt(pos), streamId, storedText),
+  );
+
   const readAllStored = (after: GlobalPosition | null, limit: number, streamPrefix?: string) =>
-    attempt(async (): Promise<E.Either<StoreError, ReadonlyArray<StoredEvent>>> => {
-      const rows = await feedPage(after, limit, streamPrefix);
-      const out: StoredEvent[] = new Array(rows.length);
-      for (let i = 0; i < rows.length; i++) {
-        const [pos, streamId, storedText] = rows[i]!;
-        const position = BigInt(pos);
-        const hash = verifiedHashOf(storedText);
-        if (hash === null) {
-          // Not verified: decoding says why (it finds the same hash member, so it fails too).
-          const why = decodeStored(storedText, streamId, position);
-          return E.isLeft(why)
-            ? why
-            : E.left({ _tag: "CorruptEvent", streamId, position, message: "stored bytes do not hash" });
-        }
-        out[i] = { position, streamId, storedText, hash };
-      }
-      return E.right(out);
-    });
+    attempt(async () => verifyRows(await feedPage(after, limit, streamPrefix)));
+
+  // The next page is asked for with the last row's position as soon as the rows are in: PostgreSQL reads
+  // it while this process verifies the page just read (the feed pool has a second connection for it).
+  const readAllStoredPages = (after: GlobalPosition | null, limit: number, streamPrefix?: string) =>
+    pagesAhead(
+      (from) =>
+        attempt(async () => {
+          const rows = await feedPage(from, limit, streamPrefix);
+          const last = rows[rows.length - 1];
+          return E.right({ rows, last: last === undefined ? null : BigInt(last[0]) });
+        })(),
+      verifyRows,
+      after,
+      limit,
+    );
 
   const subscriptions = subscriptionSet({
     readAll,
@@ -221,6 +205,7 @@ const postgresStore = (
 
     readAll,
     readAllStored,
+    readAllStoredPages,
 
     subscribe: (subOpts, onBatch) => {
       listener ??= startListener(opts.connectionString, waker);
