@@ -1,3 +1,4 @@
+import { messageOf } from "../errors/message-of.ts";
 import {
   type AllStreamResolvedEvent,
   BACKWARDS,
@@ -67,7 +68,7 @@ export interface EventStoreDbOptions {
 
 const unavailable = (e: unknown): StoreError => ({
   _tag: "StoreUnavailable",
-  message: e instanceof Error ? e.message : String(e),
+  message: messageOf(e),
 });
 
 const PAGE = 1_000;

@@ -1,3 +1,4 @@
+import { messageOf } from "../../errors/message-of.ts";
 import * as E from "fp-ts/lib/Either.js";
 import type * as TE from "fp-ts/lib/TaskEither.js";
 import type pg from "pg";
@@ -36,7 +37,7 @@ export type PostgresEventStore = EventStore;
 
 const unavailable = (e: unknown): StoreError => ({
   _tag: "StoreUnavailable",
-  message: e instanceof Error ? e.message : String(e),
+  message: messageOf(e),
 });
 
 type Row = [position: string, streamId: string, data: string];
