@@ -18,37 +18,40 @@ export const Identifier = t.brand(
 );
 export type Identifier = t.TypeOf<typeof Identifier>;
 
+/** The pattern of a `Uuid`, without anchors. */
+export const UUID_PATTERN = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+const UUID = new RegExp(`^${UUID_PATTERN}$`);
 /** Server-made ids (reservations, orders, requests, events): RFC 4122 UUIDs, lower case. */
 export interface UuidBrand {
   readonly Uuid: unique symbol;
 }
-export const Uuid = t.brand(
-  t.string,
-  (s): s is t.Branded<string, UuidBrand> =>
-    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(s),
-  "Uuid",
-);
+export const Uuid = t.brand(t.string, (s): s is t.Branded<string, UuidBrand> => UUID.test(s), "Uuid");
 export type Uuid = t.TypeOf<typeof Uuid>;
 
+/** The pattern of an `IsoInstant`, without anchors. */
+export const ISO_INSTANT_PATTERN = "\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z";
+const ISO_INSTANT = new RegExp(`^${ISO_INSTANT_PATTERN}$`);
 /** An instant as an ISO-8601 UTC string with milliseconds, as `Date.prototype.toISOString` writes it. */
 export interface IsoInstantBrand {
   readonly IsoInstant: unique symbol;
 }
 export const IsoInstant = t.brand(
   t.string,
-  (s): s is t.Branded<string, IsoInstantBrand> =>
-    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(s) && !Number.isNaN(Date.parse(s)),
+  (s): s is t.Branded<string, IsoInstantBrand> => ISO_INSTANT.test(s) && !Number.isNaN(Date.parse(s)),
   "IsoInstant",
 );
 export type IsoInstant = t.TypeOf<typeof IsoInstant>;
 
+/** The pattern of a `Sha256Hex`, without anchors. */
+export const SHA256_HEX_PATTERN = "[0-9a-f]{64}";
+const SHA256_HEX = new RegExp(`^${SHA256_HEX_PATTERN}$`);
 /** A SHA-256 digest as 64 lower-case hex characters. */
 export interface Sha256HexBrand {
   readonly Sha256Hex: unique symbol;
 }
 export const Sha256Hex = t.brand(
   t.string,
-  (s): s is t.Branded<string, Sha256HexBrand> => /^[0-9a-f]{64}$/.test(s),
+  (s): s is t.Branded<string, Sha256HexBrand> => SHA256_HEX.test(s),
   "Sha256Hex",
 );
 export type Sha256Hex = t.TypeOf<typeof Sha256Hex>;
@@ -63,8 +66,11 @@ export const Quantity = intIn("Quantity", 1, 1_000_000);
 export const Count = intIn("Count", 0, Number.MAX_SAFE_INTEGER);
 /** Money in integer cents. */
 export const Cents = intIn("Cents", 0, 1_000_000_000_00);
+/** The pattern of a `Currency`, without anchors. */
+export const CURRENCY_PATTERN = "[A-Z]{3}";
+const CURRENCY = new RegExp(`^${CURRENCY_PATTERN}$`);
 /** ISO 4217 alphabetic code. */
-export const Currency = t.refinement(t.string, (s) => /^[A-Z]{3}$/.test(s), "Currency");
+export const Currency = t.refinement(t.string, (s) => CURRENCY.test(s), "Currency");
 /** Hold duration in seconds: 1 s … 1 day. */
 export const HoldSeconds = intIn("HoldSeconds", 1, 86_400);
 /** Per-shopper limit: 1 … 1,000,000 units. */
