@@ -34,10 +34,11 @@ import { currentVersions, dataCodecs, RejectionReason, type SkuEvent, type SkuEv
  * with the codec's `is`, real calendar instants, tag lengths). One native match replaces the generic
  * parse and the field-by-field checks; only the decoded envelope's objects are built. Whatever it
  * cannot read with certainty it does not guess at: it returns `null` and the caller takes the full
- * decode, which then accepts, upcasts or explains. `null` for: text not in canonical form (whitespace, other key order, numbers such as `1.0`,
- * `-0` or `1e3`), extra or missing members, nested objects, an older schema version (to upcast), an
- * unknown type, or any value the checks refuse. Strings with escapes or any Unicode are read exactly
- * (an escaped string is decoded by `JSON.parse` of that string alone). So for every text it accepts,
+ * decode, which then accepts, upcasts or explains. `null` for: text not in canonical form
+ * (whitespace, other key order, numbers such as `1.0`, `-0` or `1e3`), extra or missing members,
+ * nested objects, an older schema version (to upcast), an unknown type, or any value the checks
+ * refuse. Strings with escapes or any Unicode are read exactly (an escaped string is decoded by
+ * `JSON.parse` of that string alone). So for every text it accepts,
  * `JSON.parse` + the codecs give the same value; `scan-event.test.ts` checks that against `decodeEvent`
  * (io-ts) on random events and on near-misses of them.
  *
