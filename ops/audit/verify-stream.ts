@@ -1,6 +1,12 @@
 import { absurd } from "fp-ts/lib/function.js";
 import * as E from "fp-ts/lib/Either.js";
-import type { ChainTip, DecodedEvent, decodeEvent, EventEnvelope } from "../../event-schemas/index.ts";
+import type {
+  ChainTip,
+  DecodedEvent,
+  decodeEvent,
+  EventEnvelope,
+  SkuEvent,
+} from "../../event-schemas/index.ts";
 import { chainWalker } from "./chain-walk.ts";
 import { decodeChecked } from "./decode-checked.ts";
 import { DecisionReplay } from "./decision-replay.ts";
@@ -95,8 +101,8 @@ export const streamVerifier = (streamId: string, opts: StreamVerifierOptions = {
     stoppedAt = revision;
   };
 
-  const semantic = (env: EventEnvelope) => {
-    const d = decodeChecked(env, storeChecked);
+  const semantic = (env: EventEnvelope, event: SkuEvent | undefined) => {
+    const d = event !== undefined ? E.right({ envelope: env, event }) : decodeChecked(env, storeChecked);
     if (E.isLeft(d)) {
       report([
         { revision: env.revision, rule: "decode/invalid-event", message: describeDecodeError(d.left) },
@@ -136,7 +142,7 @@ export const streamVerifier = (streamId: string, opts: StreamVerifierOptions = {
       report(chain.push(env));
       const lostAt = chain.lostAt();
       if (lostAt !== null) stop(lostAt);
-      if (stoppedAt === null) semantic(env);
+      if (stoppedAt === null) semantic(env, item.event);
     },
 
     end(): StreamReport {
