@@ -175,19 +175,31 @@ const layoutOf = (type: SkuEventType): Layout | null => {
   };
 };
 
-const layouts = new Map<string, Layout>();
+/** Layouts by the length of their type's name (a few names share a length): no string is cut or hashed to pick one. */
+const layoutsByLength: Array<Array<readonly [SkuEventType, Layout]>> = [];
 for (const type of Object.keys(currentVersions) as SkuEventType[]) {
   const layout = layoutOf(type);
-  if (layout !== null) layouts.set(type, layout);
+  if (layout === null) continue;
+  const sameLength = layoutsByLength[type.length] ?? [];
+  sameLength.push([type, layout]);
+  layoutsByLength[type.length] = sameLength;
 }
 
 const TYPE_MEMBER = ',"type":"';
 
-/** The type an envelope's text names at its end (`…,"type":"<Type>"}`): which pattern to try. */
-const typeAtEnd = (text: string): string | null => {
+/**
+ * The type an envelope's text names at its end (`…,"type":"<Type>"}`), as the codec's own string (so
+ * later comparisons of `type` are cheap), with its layout: which pattern to try.
+ */
+const typeAtEnd = (text: string): readonly [SkuEventType, Layout] | null => {
   if (text.charCodeAt(text.length - 1) !== 125 || text.charCodeAt(text.length - 2) !== 34) return null;
   const at = text.lastIndexOf(TYPE_MEMBER);
-  return at < 0 ? null : text.slice(at + TYPE_MEMBER.length, text.length - 2);
+  if (at < 0) return null;
+  const from = at + TYPE_MEMBER.length;
+  const candidates = layoutsByLength[text.length - 2 - from];
+  if (candidates === undefined) return null;
+  for (const c of candidates) if (text.startsWith(c[0], from)) return c;
+  return null;
 };
 
 const count = (raw: string): number | Refused => {
@@ -200,10 +212,9 @@ const count = (raw: string): number | Refused => {
  * decode may answer (see the file's comment). Never throws.
  */
 export const scanEvent = (text: string): ScannedEvent | null => {
-  const type = typeAtEnd(text);
-  if (type === null) return null;
-  const layout = layouts.get(type);
-  if (layout === undefined) return null;
+  const typed = typeAtEnd(text);
+  if (typed === null) return null;
+  const [type, layout] = typed;
   const m = layout.pattern.exec(text);
   if (m === null) return null;
   const escapes = text.includes("\\");
@@ -249,7 +260,7 @@ export const scanEvent = (text: string): ScannedEvent | null => {
     queuePosition,
     requestId: decodeString(requestIdText, escapes),
     revision,
-    schemaVersion: currentVersions[type as SkuEventType],
+    schemaVersion: currentVersions[type],
     streamId: decodeString(streamIdText, escapes),
     type,
   } as unknown as EventEnvelope;
