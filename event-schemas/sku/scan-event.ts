@@ -44,6 +44,10 @@ import { currentVersions, dataCodecs, RejectionReason, type SkuEvent, type SkuEv
  *
  * What it does not check: the hash (call `scannedHashMatches`) and which stream the reader expected.
  *
+ * Memory: V8 cuts strings of 13 characters or more out of the text as slices that keep the whole text
+ * alive. A reader that keeps such strings long after the event (ids as keys of a map that lives for a
+ * whole stream) keeps every row's text with them; copy what is kept, or let the full decode read it.
+ *
  * @example
  *   const s = scanEvent(row.storedText);
  *   if (s === null || !scannedHashMatches(row.storedText, s)) return decodeStoredEvent(row); // the full road
