@@ -11,8 +11,9 @@
  *   (`decode-checked.ts`; the codecs then run only to upcast or to describe a failure);
  * - verify: chain + decode/upcast + invariants (ledger) + fairness (what the goal of 500,000/s is about);
  * - decision replay: rebuild each command and re-run `decide` on the state before (goal 200,000/s);
- * - everything: the whole `audit verify` pipeline per event, from the stored text (as the store reads
- *   and hashes it) through every check; then on 2 worker threads, one stream each: every check but
+ * - everything: the whole `audit verify` pipeline per event, from the stored text (read as `storedItem`
+ *   reads a row: the scanner, the store's decode for what it leaves; beside it, every row parsed with
+ *   `JSON.parse` as the store port does, for the ratio) through every check; then on 2 worker threads, one stream each: every check but
  *   decision replay (the verify goal; replay has its own), and every check;
  * - tree: RFC 9162 Merkle tree over 1,000,000 synthetic event hashes (leaves/s);
  * - proof: holdfast-proof/2 bundle bytes beyond the reservation's own events, for streams of 1k, 100k
