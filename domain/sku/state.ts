@@ -1,6 +1,7 @@
 import { absurd } from "fp-ts/lib/function.js";
 import type { SkuEvent, SkuEventOf } from "../../event-schemas/index.ts";
 import { emptyHoldQueue, type HoldQueue } from "./hold-queue.ts";
+import { formatInstant, parseInstant } from "./instant.ts";
 import { VersionedMap } from "./versioned-map.ts";
 
 /**
@@ -118,10 +119,10 @@ export const forkState = (state: SkuState): SkuState => {
  * are decoded upstream).
  */
 export const instantMs = (iso: string): number => {
-  const ms = Date.parse(iso);
+  const ms = parseInstant(iso);
   if (Number.isNaN(ms)) throw new RangeError(`not an ISO instant: ${iso}`);
   return ms;
 };
 
 /** `instantMs` backwards. */
-export const isoOf = (ms: number): string => new Date(ms).toISOString();
+export const isoOf = (ms: number): string => formatInstant(ms);

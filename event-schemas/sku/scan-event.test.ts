@@ -5,7 +5,9 @@ import { canonicalJson } from "../canonical-json.ts";
 import { type DecodedEvent, decodeEvent, type EventDraft, type EventEnvelope } from "../envelope.ts";
 import { sealEvents } from "../hash-chain.ts";
 import { chainHash } from "../chain-hash.ts";
-import type { SkuEvent } from "./events.ts";
+import * as t from "io-ts";
+import * as P from "../primitives.ts";
+import { dataCodecs, RejectionReason, type SkuEvent } from "./events.ts";
 import { HASH_MEMBER_LENGTH, type ScannedEvent, scanEvent, scannedHashMatches } from "./scan-event.ts";
 
 // The reference: the whole text parsed, then the io-ts codecs (envelope, upcast, data).
@@ -66,69 +68,36 @@ const reason = fc.constantFrom(
   "sale-closed",
 );
 
+/** What each codec of the data codecs accepts, as an arbitrary (composite ones by their name). */
+const arbitraries = new Map<unknown, fc.Arbitrary<unknown>>([
+  [P.Uuid, uuid],
+  [P.Identifier, identifier],
+  [P.IsoInstant, instant],
+  [P.Currency, currency],
+  [RejectionReason, reason],
+  [t.string, text],
+  [t.boolean, fc.boolean()],
+  [P.Quantity, quantity],
+  [P.PerUserLimit, quantity],
+  [P.Count, count],
+  [P.Cents, cents],
+  [P.HoldSeconds, fc.integer({ min: 1, max: 86_400 })],
+  ["(IsoInstant | null)", fc.option(instant, { nil: null })],
+  ["ReadonlyArray<Tag>", fc.array(tag, { maxLength: 4 })],
+]);
+const arbitraryOf = (codec: t.Mixed): fc.Arbitrary<unknown> => {
+  const a = arbitraries.get(codec) ?? arbitraries.get(codec.name);
+  if (a === undefined) throw new Error(`no arbitrary for ${codec.name}: add one`);
+  return a;
+};
+
+/** Any current-version event: its data built member by member from the type's codec. */
 const event: fc.Arbitrary<SkuEvent> = fc.oneof(
-  fc
-    .record({
-      skuId: identifier,
-      name: text,
-      description: text,
-      priceCents: cents,
-      currency,
-      stock: count,
-      perUserLimit: quantity,
-      holdSeconds: fc.integer({ min: 1, max: 86_400 }),
-      saleStartsAt: fc.option(instant, { nil: null }),
-      saleEndsAt: fc.option(instant, { nil: null }),
-      tags: fc.array(tag, { maxLength: 4 }),
-    })
-    .map((data) => ({ type: "SkuListed", data }) as unknown as SkuEvent),
-  fc.record({ quantity, stock: count }).map((data) => ({ type: "StockAdded", data }) as unknown as SkuEvent),
-  fc.constant({ type: "SaleClosed", data: {} } as unknown as SkuEvent),
-  fc
-    .record({
-      reservationId: uuid,
-      userId: identifier,
-      quantityRequested: quantity,
-      quantity,
-      allowPartial: fc.boolean(),
-      expiresAt: instant,
-    })
-    .map((data) => ({ type: "ReservationPlaced", data }) as unknown as SkuEvent),
-  fc
-    .record({
-      reservationId: uuid,
-      userId: identifier,
-      quantityRequested: quantity,
-      allowPartial: fc.boolean(),
-      reason,
-    })
-    .map((data) => ({ type: "ReservationRejected", data }) as unknown as SkuEvent),
-  fc
-    .record({ reservationId: uuid, userId: identifier, quantity })
-    .map((data) => ({ type: "ReservationCancelled", data }) as unknown as SkuEvent),
-  fc
-    .record({ reservationId: uuid, userId: identifier, quantity, expiresAt: instant })
-    .map((data) => ({ type: "ReservationExpired", data }) as unknown as SkuEvent),
-  fc
-    .record({
-      orderId: uuid,
-      reservationId: uuid,
-      userId: identifier,
-      quantity,
-      amountCents: cents,
-      currency,
-      paymentToken: text,
-    })
-    .map((data) => ({ type: "OrderPlaced", data }) as unknown as SkuEvent),
-  fc
-    .record({ orderId: uuid, reservationId: uuid, quantity, paymentId: text })
-    .map((data) => ({ type: "PaymentSucceeded", data }) as unknown as SkuEvent),
-  fc
-    .record({ orderId: uuid, reservationId: uuid, quantity, reason: text })
-    .map((data) => ({ type: "PaymentFailed", data }) as unknown as SkuEvent),
-  fc
-    .record({ orderId: uuid, reservationId: uuid, reason: text })
-    .map((data) => ({ type: "PaymentUnresolved", data }) as unknown as SkuEvent),
+  ...Object.entries(dataCodecs).map(([type, codec]) => {
+    const props = (codec as unknown as { readonly props: Readonly<Record<string, t.Mixed>> }).props;
+    const members = Object.fromEntries(Object.entries(props).map(([k, c]) => [k, arbitraryOf(c)]));
+    return fc.record(members).map((data) => ({ type, data }) as unknown as SkuEvent);
+  }),
 );
 
 const draft: fc.Arbitrary<EventDraft> = fc.record({

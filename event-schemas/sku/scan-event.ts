@@ -34,14 +34,19 @@ import { currentVersions, dataCodecs, RejectionReason, type SkuEvent, type SkuEv
  * with the codec's `is`, real calendar instants, tag lengths). One native match replaces the generic
  * parse and the field-by-field checks; only the decoded envelope's objects are built. Whatever it
  * cannot read with certainty it does not guess at: it returns `null` and the caller takes the full
- * decode, which then accepts, upcasts or explains. `null` for: text not in canonical form (whitespace, other key order, numbers such as `1.0`,
- * `-0` or `1e3`), extra or missing members, nested objects, an older schema version (to upcast), an
- * unknown type, or any value the checks refuse. Strings with escapes or any Unicode are read exactly
- * (an escaped string is decoded by `JSON.parse` of that string alone). So for every text it accepts,
+ * decode, which then accepts, upcasts or explains. `null` for: text not in canonical form
+ * (whitespace, other key order, numbers such as `1.0`, `-0` or `1e3`), extra or missing members,
+ * nested objects, an older schema version (to upcast), an unknown type, or any value the checks
+ * refuse. Strings with escapes or any Unicode are read exactly (an escaped string is decoded by
+ * `JSON.parse` of that string alone). So for every text it accepts,
  * `JSON.parse` + the codecs give the same value; `scan-event.test.ts` checks that against `decodeEvent`
  * (io-ts) on random events and on near-misses of them.
  *
  * What it does not check: the hash (call `scannedHashMatches`) and which stream the reader expected.
+ *
+ * Memory: V8 cuts strings of 13 characters or more out of the text as slices that keep the whole text
+ * alive. A reader that keeps such strings long after the event (ids as keys of a map that lives for a
+ * whole stream) keeps every row's text with them; copy what is kept, or let the full decode read it.
  *
  * @example
  *   const s = scanEvent(row.storedText);
@@ -174,19 +179,31 @@ const layoutOf = (type: SkuEventType): Layout | null => {
   };
 };
 
-const layouts = new Map<string, Layout>();
+/** Layouts by the length of their type's name (a few names share a length): no string is cut or hashed to pick one. */
+const layoutsByLength: Array<Array<readonly [SkuEventType, Layout]>> = [];
 for (const type of Object.keys(currentVersions) as SkuEventType[]) {
   const layout = layoutOf(type);
-  if (layout !== null) layouts.set(type, layout);
+  if (layout === null) continue;
+  const sameLength = layoutsByLength[type.length] ?? [];
+  sameLength.push([type, layout]);
+  layoutsByLength[type.length] = sameLength;
 }
 
 const TYPE_MEMBER = ',"type":"';
 
-/** The type an envelope's text names at its end (`…,"type":"<Type>"}`): which pattern to try. */
-const typeAtEnd = (text: string): string | null => {
+/**
+ * The type an envelope's text names at its end (`…,"type":"<Type>"}`), as the codec's own string (so
+ * later comparisons of `type` are cheap), with its layout: which pattern to try.
+ */
+const typeAtEnd = (text: string): readonly [SkuEventType, Layout] | null => {
   if (text.charCodeAt(text.length - 1) !== 125 || text.charCodeAt(text.length - 2) !== 34) return null;
   const at = text.lastIndexOf(TYPE_MEMBER);
-  return at < 0 ? null : text.slice(at + TYPE_MEMBER.length, text.length - 2);
+  if (at < 0) return null;
+  const from = at + TYPE_MEMBER.length;
+  const candidates = layoutsByLength[text.length - 2 - from];
+  if (candidates === undefined) return null;
+  for (const c of candidates) if (text.startsWith(c[0], from)) return c;
+  return null;
 };
 
 const count = (raw: string): number | Refused => {
@@ -199,10 +216,9 @@ const count = (raw: string): number | Refused => {
  * decode may answer (see the file's comment). Never throws.
  */
 export const scanEvent = (text: string): ScannedEvent | null => {
-  const type = typeAtEnd(text);
-  if (type === null) return null;
-  const layout = layouts.get(type);
-  if (layout === undefined) return null;
+  const typed = typeAtEnd(text);
+  if (typed === null) return null;
+  const [type, layout] = typed;
   const m = layout.pattern.exec(text);
   if (m === null) return null;
   const escapes = text.includes("\\");
@@ -248,7 +264,7 @@ export const scanEvent = (text: string): ScannedEvent | null => {
     queuePosition,
     requestId: decodeString(requestIdText, escapes),
     revision,
-    schemaVersion: currentVersions[type as SkuEventType],
+    schemaVersion: currentVersions[type],
     streamId: decodeString(streamIdText, escapes),
     type,
   } as unknown as EventEnvelope;

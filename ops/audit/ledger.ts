@@ -23,7 +23,7 @@ interface Order {
 export interface Before {
   /** stock - held - sold before the event (after the lazy expiries of the same command). */
   readonly available: number;
-  /** Units the event's shopper could still take under the per-user limit (Infinity when unknown). */
+  /** Units a hold's shopper could still take under the per-user limit (Infinity for other events). */
   readonly limitLeft: number;
 }
 
@@ -55,8 +55,9 @@ export class Ledger {
   /** What the shop looked like just before `event` (call before `apply`). */
   before(event: SkuEvent): Before {
     const available = this.stock - this.held - this.sold;
-    if (event.type !== "ReservationPlaced" && event.type !== "ReservationRejected")
-      return { available, limitLeft: Number.POSITIVE_INFINITY };
+    // Only a hold's limit matters (fairness asks whether a partial hold was cut short by stock); half
+    // of a sold-out sale's events are rejections, and this spares each of them a lookup.
+    if (event.type !== "ReservationPlaced") return { available, limitLeft: Number.POSITIVE_INFINITY };
     return { available, limitLeft: this.perUserLimit - (this.usage.get(event.data.userId) ?? 0) };
   }
 

@@ -1,10 +1,41 @@
 import * as E from "fp-ts/lib/Either.js";
-import type { EventStore, RecordedEvent, StoreError } from "../../infra/event-store/port.ts";
+import type { SkuEvent } from "../../event-schemas/index.ts";
+import { scanEvent, scannedHashMatches } from "../../event-schemas/sku/scan-event.ts";
+import type { EventStore, GlobalPosition, RecordedEvent, StoreError } from "../../infra/event-store/port.ts";
+import { decodeStored } from "../../infra/event-store/stored-text.ts";
 
-/** One slot of a stream as the auditor sees it: an event, or a row the store refuses to hand back. */
+/**
+ * One slot of a stream as the auditor sees it: an event, or a row the store refuses to hand back.
+ * `event`: the event at its current version when the reader already decoded it (see `storedItem`).
+ */
 export type StreamItem =
-  | { readonly _tag: "Event"; readonly recorded: RecordedEvent }
+  | { readonly _tag: "Event"; readonly recorded: RecordedEvent; readonly event?: SkuEvent }
   | { readonly _tag: "Unreadable"; readonly revision: number; readonly message: string };
+
+/**
+ * The item of one stored row (its canonical text), exactly as reading it through the store port gives
+ * it: an event whose stored bytes hash to its hash and which names `streamId`, or `Unreadable` with the
+ * store's reason. The common case is read by `scanEvent` (no JSON.parse, and the event comes decoded);
+ * anything the scanner leaves goes through the store's own `decodeStored`. `revision`: the row's, for
+ * naming an unreadable one.
+ */
+export const storedItem = (
+  text: string,
+  streamId: string,
+  position: GlobalPosition,
+  revision: number,
+): StreamItem => {
+  const s = scanEvent(text);
+  if (s !== null && s.envelope.streamId === streamId && scannedHashMatches(text, s))
+    return { _tag: "Event", recorded: { envelope: s.envelope, position, storedText: text }, event: s.event };
+  const d = decodeStored(text, streamId, position);
+  if (E.isRight(d)) return { _tag: "Event", recorded: { envelope: d.right, position, storedText: text } };
+  return {
+    _tag: "Unreadable",
+    revision,
+    message: d.left._tag === "CorruptEvent" ? d.left.message : d.left._tag,
+  };
+};
 
 export interface PageOptions {
   readonly pageSize?: number;

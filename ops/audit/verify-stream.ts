@@ -1,6 +1,12 @@
 import { absurd } from "fp-ts/lib/function.js";
 import * as E from "fp-ts/lib/Either.js";
-import type { ChainTip, DecodedEvent, decodeEvent, EventEnvelope } from "../../event-schemas/index.ts";
+import type {
+  ChainTip,
+  DecodedEvent,
+  decodeEvent,
+  EventEnvelope,
+  SkuEvent,
+} from "../../event-schemas/index.ts";
 import { chainWalker } from "./chain-walk.ts";
 import { decodeChecked } from "./decode-checked.ts";
 import { DecisionReplay } from "./decision-replay.ts";
@@ -95,15 +101,19 @@ export const streamVerifier = (streamId: string, opts: StreamVerifierOptions = {
     stoppedAt = revision;
   };
 
-  const semantic = (env: EventEnvelope) => {
+  /** The event at its current version (decoded here unless the reader already did), or null if it does not decode. */
+  const eventOf = (env: EventEnvelope, decoded: SkuEvent | undefined): SkuEvent | null => {
+    if (decoded !== undefined) return decoded;
     const d = decodeChecked(env, storeChecked);
-    if (E.isLeft(d)) {
-      report([
-        { revision: env.revision, rule: "decode/invalid-event", message: describeDecodeError(d.left) },
-      ]);
-      stop(env.revision);
-      return;
-    }
+    if (E.isRight(d)) return d.right.event;
+    report([{ revision: env.revision, rule: "decode/invalid-event", message: describeDecodeError(d.left) }]);
+    stop(env.revision);
+    return null;
+  };
+
+  const semantic = (env: EventEnvelope, decoded: SkuEvent | undefined) => {
+    const event = eventOf(env, decoded);
+    if (event === null) return;
     if (env.queuePosition !== groupPosition || env.requestId !== groupRequest) {
       flush();
       if (env.queuePosition <= lastQueuePosition)
@@ -118,10 +128,11 @@ export const streamVerifier = (streamId: string, opts: StreamVerifierOptions = {
       groupRequest = env.requestId;
       lastQueuePosition = Math.max(lastQueuePosition, env.queuePosition);
     }
-    group.push(d.right);
-    const before = ledger.before(d.right.event);
-    report(ledger.apply(env, d.right.event));
-    report(fairness.observe(env, d.right.event, before));
+    // Groups are kept only for decision replay.
+    if (replay !== null) group.push({ envelope: env, event });
+    const before = ledger.before(event);
+    report(ledger.apply(env, event));
+    report(fairness.observe(env, event, before));
   };
 
   return {
@@ -136,7 +147,7 @@ export const streamVerifier = (streamId: string, opts: StreamVerifierOptions = {
       report(chain.push(env));
       const lostAt = chain.lostAt();
       if (lostAt !== null) stop(lostAt);
-      if (stoppedAt === null) semantic(env);
+      if (stoppedAt === null) semantic(env, item.event);
     },
 
     end(): StreamReport {
