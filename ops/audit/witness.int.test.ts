@@ -161,6 +161,13 @@ describe("witnessed tree heads", () => {
     const before = await eventCount();
     await sale.addStock(5);
     second = await cosigned(before + 1);
+    // The witness writes the co-signature, then says what it checked: wait for its line, not only the file.
+    const said = await waitFor(
+      "the witness to report the new head's consistency",
+      async () => witnessOut.includes(`at ${before + 1} events`),
+      10_000,
+    );
+    expect(said).toBe(true);
     expect(witnessOut).toContain(`extends ${before}`);
   });
 
