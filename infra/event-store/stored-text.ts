@@ -2,7 +2,7 @@ import * as E from "fp-ts/lib/Either.js";
 import { chainHash } from "../../event-schemas/chain-hash.ts";
 import { canonicalJson, decodeEnvelope, type EventEnvelope } from "../../event-schemas/index.ts";
 import { isEnvelopeShape } from "../../event-schemas/envelope-check.ts";
-import { type ScannedEvent, scanEvent } from "../../event-schemas/sku/scan-event.ts";
+import { HASH_MEMBER_LENGTH, type ScannedEvent, scanEvent } from "../../event-schemas/sku/scan-event.ts";
 import type { GlobalPosition, RecordedEvent, StoreError, StoredEvent } from "./port.ts";
 
 /**
@@ -16,16 +16,29 @@ import type { GlobalPosition, RecordedEvent, StoreError, StoredEvent } from "./p
  */
 
 const HASH_MEMBER = ',"hash":"';
-const HASH_MEMBER_LENGTH = HASH_MEMBER.length + 64 + 1;
 /** The 13 envelope fields: an envelope with any other top-level field is refused (see above). */
 const ENVELOPE_FIELDS = 13;
 
 /** The canonical text without its top-level hash member, and the hash it carried (or `null` if absent). */
 const splitHash = (text: string): { readonly unhashed: string; readonly hash: string } | null => {
-  const at = text.lastIndexOf(HASH_MEMBER);
-  if (at < 0 || text[at + HASH_MEMBER_LENGTH - 1] !== '"') return null;
+  const at = lastHashMemberAt(text);
+  if (at < 0 || text.charCodeAt(at + HASH_MEMBER_LENGTH - 1) !== 34) return null;
   const hash = text.slice(at + HASH_MEMBER.length, at + HASH_MEMBER_LENGTH - 1);
-  return { unhashed: text.slice(0, at) + text.slice(at + HASH_MEMBER_LENGTH), hash };
+  return { unhashed: withoutHashMember(text, at), hash };
+};
+
+/** The text without the hash member that starts at `at`: what the chain hashes. */
+const withoutHashMember = (text: string, at: number): string =>
+  text.slice(0, at) + text.slice(at + HASH_MEMBER_LENGTH);
+
+/** Where `text`'s top-level hash member starts when it carries `hash` there, else -1. */
+const hashMemberOf = (text: string, hash: string): number => {
+  const at = lastHashMemberAt(text);
+  return at >= 0 &&
+    text.charCodeAt(at + HASH_MEMBER_LENGTH - 1) === 34 &&
+    text.startsWith(hash, at + HASH_MEMBER.length)
+    ? at
+    : -1;
 };
 
 /**
@@ -34,13 +47,8 @@ const splitHash = (text: string): { readonly unhashed: string; readonly hash: st
  * anything. (Text that is not canonical fails even when its envelope is sound: ask `hashEvent` then.)
  */
 export const storedTextHashes = (text: string, prevHash: string, hash: string): boolean => {
-  const at = text.lastIndexOf(HASH_MEMBER);
-  return (
-    at >= 0 &&
-    text.charCodeAt(at + HASH_MEMBER_LENGTH - 1) === 34 &&
-    text.startsWith(hash, at + HASH_MEMBER.length) &&
-    chainHash(prevHash, text.slice(0, at) + text.slice(at + HASH_MEMBER_LENGTH)) === hash
-  );
+  const at = hashMemberOf(text, hash);
+  return at >= 0 && chainHash(prevHash, withoutHashMember(text, at)) === hash;
 };
 
 const PREV_HASH_MEMBER = ',"prevHash":"';
@@ -85,7 +93,7 @@ export const verifiedHashOf = (text: string): string | null => {
   if (prevAt < 0 || text.charCodeAt(prevAt + PREV_HASH_MEMBER.length + 64) !== 34) return null;
   const from = prevAt + PREV_HASH_MEMBER.length;
   const hash = text.slice(at + HASH_MEMBER.length, end - 1);
-  const digest = chainHash(text.slice(from, from + 64), text.slice(0, at) + text.slice(end));
+  const digest = chainHash(text.slice(from, from + 64), withoutHashMember(text, at));
   return digest === hash ? hash : null;
 };
 
@@ -156,14 +164,9 @@ export const decodeStored = (
   const env = parseStored(text, streamId, position);
   if (E.isLeft(env)) return env;
   const raw = env.right;
-  const at = lastHashMemberAt(text);
-  if (
-    at < 0 ||
-    text.charCodeAt(at + HASH_MEMBER_LENGTH - 1) !== 34 ||
-    !text.startsWith(raw.hash, at + HASH_MEMBER.length)
-  )
-    return E.left(corrupt(streamId, position, "stored text has no top-level hash member"));
-  if (chainHash(raw.prevHash, text.slice(0, at) + text.slice(at + HASH_MEMBER_LENGTH)) !== raw.hash)
+  const at = hashMemberOf(text, raw.hash);
+  if (at < 0) return E.left(corrupt(streamId, position, "stored text has no top-level hash member"));
+  if (chainHash(raw.prevHash, withoutHashMember(text, at)) !== raw.hash)
     return E.left(
       corrupt(streamId, position, `stored bytes of revision ${raw.revision} do not hash to its hash`),
     );
