@@ -114,15 +114,31 @@ export const forkState = (state: SkuState): SkuState => {
   }
 };
 
+// One-entry memos of the two conversions below: every command of a chunk carries the same `now`, and
+// every hold placed in it the same deadline, so consecutive calls nearly always repeat the last one.
+// Deterministic (the same argument always gives the same answer), so the functions stay pure.
+let parsedIso = "";
+let parsedMs = 0;
+let formattedMs = Number.NaN;
+let formattedIso = "";
+
 /**
  * Parse an ISO instant from a command or event; a bad one is a bug of the caller (commands and events
  * are decoded upstream).
  */
 export const instantMs = (iso: string): number => {
+  if (iso === parsedIso) return parsedMs;
   const ms = parseInstant(iso);
   if (Number.isNaN(ms)) throw new RangeError(`not an ISO instant: ${iso}`);
+  parsedIso = iso;
+  parsedMs = ms;
   return ms;
 };
 
-/** `instantMs` backwards. */
-export const isoOf = (ms: number): string => formatInstant(ms);
+/** `instantMs` backwards. Repeats of the last instant share its text (one string, not one per hold). */
+export const isoOf = (ms: number): string => {
+  if (ms === formattedMs) return formattedIso;
+  formattedIso = formatInstant(ms);
+  formattedMs = ms;
+  return formattedIso;
+};
