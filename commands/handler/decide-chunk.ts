@@ -146,11 +146,8 @@ export const prepareChunk = async (
   if (fresh.length === 0)
     return E.right({ entry, replies: replies as Reply[], streamId, appends: [], appended: 0 });
 
-  const commands: SkuCommand[] = fresh.map((i) => ({
-    ...i.queued.command,
-    requestId: i.queued.requestId,
-    now: decidedAt,
-  }));
+  const commands: SkuCommand[] = new Array(fresh.length);
+  for (let i = 0; i < fresh.length; i++) commands[i] = commandOf(fresh[i]!.queued, decidedAt);
   const batch = decideBatch(entry.state, commands);
   const drafts: EventDraft[] = [];
   const spans: Array<{ from: number; to: number }> = [];
@@ -218,6 +215,31 @@ export const prepareChunk = async (
     appends,
     appended: sealed.length,
   });
+};
+
+/**
+ * The command to decide: the queued body with its request id and the chunk's clock reading. The two
+ * commands that make up a sale's load are written out field by field (a spread copies generically, and
+ * it was one of `prepareChunk`'s larger costs); `decide` reads no other field of them.
+ */
+const commandOf = (q: QueuedCommand, now: string): SkuCommand => {
+  const c = q.command;
+  switch (c.type) {
+    case "PlaceReservation":
+      return {
+        type: c.type,
+        reservationId: c.reservationId,
+        userId: c.userId,
+        quantity: c.quantity,
+        allowPartial: c.allowPartial,
+        requestId: q.requestId,
+        now,
+      };
+    case "CancelReservation":
+      return { type: c.type, reservationId: c.reservationId, userId: c.userId, requestId: q.requestId, now };
+    default:
+      return { ...c, requestId: q.requestId, now };
+  }
 };
 
 /** The recorded outcome of a command already decided, or null when none is known (decide it again). */
