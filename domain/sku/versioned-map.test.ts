@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { emptyHoldQueue, pushHold } from "./hold-queue.ts";
 import { VersionedMap } from "./versioned-map.ts";
@@ -45,6 +46,45 @@ describe("VersionedMap", () => {
     v1.update("b", (n) => (n ?? 0) + 5);
     expect([v0.get("a"), v0.get("b")]).toEqual([1, undefined]);
     expect([v1.get("a"), v1.get("b")]).toEqual([111, 5]);
+  });
+});
+
+describe("VersionedMap against plain maps", () => {
+  it("every view reads what a copy made at its fork would, under any mix of reads, writes and forks", () => {
+    const key = fc.constantFrom("a", "b", "c", "d");
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant("get" as const), key }),
+      fc.record({ kind: fc.constant("set" as const), key, value: fc.integer() }),
+      fc.record({ kind: fc.constant("update" as const), key, delta: fc.integer() }),
+      fc.record({ kind: fc.constant("fork" as const), from: fc.nat() }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
+        // views[i] and models[i]: a view and the plain map it must equal; the last one is written.
+        const views = [VersionedMap.empty<string, number>()];
+        const models = [new Map<string, number>()];
+        for (const o of ops) {
+          const view = views[views.length - 1]!;
+          const model = models[models.length - 1]!;
+          if (o.kind === "get") expect(view.get(o.key)).toBe(model.get(o.key));
+          else if (o.kind === "set") {
+            view.set(o.key, o.value);
+            model.set(o.key, o.value);
+          } else if (o.kind === "update") {
+            view.update(o.key, (n) => (n ?? 0) + o.delta);
+            model.set(o.key, (model.get(o.key) ?? 0) + o.delta);
+          } else {
+            const i = o.from % views.length;
+            views.push(views[i]!.fork());
+            models.push(new Map(models[i]!));
+          }
+          views.forEach((v, i) => {
+            expect(v.toMap()).toEqual(models[i]);
+          });
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 

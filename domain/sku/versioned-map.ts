@@ -23,7 +23,23 @@ interface Lineage<K, V> {
   readonly entries: Map<K, Node<V>>;
   /** The newest version opened by `fork()`. */
   newest: number;
+  /**
+   * The key looked up last and its chain's head (`undefined`: no entry), so that the usual
+   * read-then-write of one key (`has` in a decision, `set` when its event is applied) looks the key up
+   * once. Only a write of that same key changes its head, and every write updates this.
+   */
+  lastKey: K | undefined;
+  lastHead: Node<V> | undefined;
+  hasLast: boolean;
 }
+
+const newLineage = <K, V>(entries: Map<K, Node<V>>, newest: number): Lineage<K, V> => ({
+  entries,
+  newest,
+  lastKey: undefined,
+  lastHead: undefined,
+  hasLast: false,
+});
 
 export class VersionedMap<K, V> {
   private constructor(
@@ -32,11 +48,30 @@ export class VersionedMap<K, V> {
   ) {}
 
   static empty<K, V>(): VersionedMap<K, V> {
-    return new VersionedMap<K, V>({ entries: new Map(), newest: 0 }, 0);
+    return new VersionedMap<K, V>(newLineage(new Map(), 0), 0);
+  }
+
+  /** The newest node of `key`'s chain, in any version. */
+  private head(key: K): Node<V> | undefined {
+    const l = this.lineage;
+    if (l.hasLast && l.lastKey === key) return l.lastHead;
+    const node = l.entries.get(key);
+    l.lastKey = key;
+    l.lastHead = node;
+    l.hasLast = true;
+    return node;
+  }
+
+  private setHead(key: K, node: Node<V>): void {
+    const l = this.lineage;
+    l.entries.set(key, node);
+    l.lastKey = key;
+    l.lastHead = node;
+    l.hasLast = true;
   }
 
   get(key: K): V | undefined {
-    let node = this.lineage.entries.get(key);
+    let node = this.head(key);
     while (node !== undefined && node.version > this.version) node = node.prev;
     return node?.value;
   }
@@ -49,9 +84,9 @@ export class VersionedMap<K, V> {
   set(key: K, value: V): void {
     if (this.version !== this.lineage.newest)
       throw new Error("VersionedMap: write through a superseded version");
-    const node = this.lineage.entries.get(key);
+    const node = this.head(key);
     if (node !== undefined && node.version === this.version) node.value = value;
-    else this.lineage.entries.set(key, { version: this.version, value, prev: node });
+    else this.setHead(key, { version: this.version, value, prev: node });
   }
 
   /**
@@ -61,9 +96,9 @@ export class VersionedMap<K, V> {
   update(key: K, f: (current: V | undefined) => V): void {
     if (this.version !== this.lineage.newest)
       throw new Error("VersionedMap: write through a superseded version");
-    const node = this.lineage.entries.get(key);
+    const node = this.head(key);
     if (node !== undefined && node.version === this.version) node.value = f(node.value);
-    else this.lineage.entries.set(key, { version: this.version, value: f(node?.value), prev: node });
+    else this.setHead(key, { version: this.version, value: f(node?.value), prev: node });
   }
 
   /** A writable successor sharing every entry; its writes never show through this view. */
@@ -74,7 +109,7 @@ export class VersionedMap<K, V> {
     }
     const entries = new Map<K, Node<V>>();
     for (const [key, value] of this.toMap()) entries.set(key, { version: 0, value, prev: undefined });
-    return new VersionedMap<K, V>({ entries, newest: 0 }, 0);
+    return new VersionedMap<K, V>(newLineage(entries, 0), 0);
   }
 
   /** Every entry of this version as a plain Map. O(n). */
