@@ -8,10 +8,11 @@ import {
   type Producer,
   type RecordMetadata,
 } from "kafkajs";
-import { QueuedCommand } from "../../event-schemas/index.ts";
+import type { QueuedCommand } from "../../event-schemas/index.ts";
 import { traceHeaders } from "../observability/kafka-trace.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { PartitionRegistry } from "./partitions.ts";
+import { queuedCommandText } from "./queued-command.ts";
 import type { CommandQueue, QueueError, QueuePosition } from "./port.ts";
 import { type CommandTopics, ensurePartition } from "./topics.ts";
 import { messageOf } from "../errors/message-of.ts";
@@ -130,7 +131,7 @@ export const makeKafkaCommandQueue = async (deps: {
       buffer.push({
         partition,
         key: cmd.skuId,
-        value: JSON.stringify(QueuedCommand.encode(cmd)),
+        value: queuedCommandText(cmd),
         // The command's trace (W3C traceparent, carried as its correlationId) for the handler's spans.
         headers: traceHeaders(cmd.correlationId),
         resolve,
