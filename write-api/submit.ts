@@ -1,8 +1,8 @@
 import * as E from "fp-ts/lib/Either.js";
 import { absurd } from "fp-ts/lib/function.js";
 import type { Context } from "hono";
-import type { SkuCommandBody } from "../event-schemas/index.ts";
-import { queuedCommand, queuedCommandText } from "../infra/command-queue/queued-command.ts";
+import { QueuedCommand, type SkuCommandBody } from "../event-schemas/index.ts";
+import { queuedCommand } from "../infra/command-queue/queued-command.ts";
 import { problemFor } from "../infra/http/problem.ts";
 import { requestTraceparent } from "../infra/observability/http.ts";
 import type { RequestRefs } from "../infra/redis/idempotency.ts";
@@ -62,7 +62,7 @@ export const submit = async (c: Context, deps: WriteApiDeps, s: Submission): Pro
           fingerprint: fingerprintOf(c.req.method, c.req.path, s.idempotency.body),
           requestId: s.requestId,
           refs: s.refs,
-          command: queuedCommandText(queued),
+          command: JSON.stringify(QueuedCommand.encode(queued)),
           answer: refused === null ? null : await recordAnswer(refused),
         };
   const admitted = await admitWithin(deps, {

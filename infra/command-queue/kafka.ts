@@ -8,11 +8,10 @@ import {
   type Producer,
   type RecordMetadata,
 } from "kafkajs";
-import type { QueuedCommand } from "../../event-schemas/index.ts";
+import { QueuedCommand } from "../../event-schemas/index.ts";
 import { traceHeaders } from "../observability/kafka-trace.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { PartitionRegistry } from "./partitions.ts";
-import { queuedCommandText } from "./queued-command.ts";
 import type { CommandQueue, QueueError, QueuePosition } from "./port.ts";
 import { type CommandTopics, ensurePartition } from "./topics.ts";
 import { messageOf } from "../errors/message-of.ts";
@@ -131,7 +130,7 @@ export const makeKafkaCommandQueue = async (deps: {
       buffer.push({
         partition,
         key: cmd.skuId,
-        value: queuedCommandText(cmd),
+        value: JSON.stringify(QueuedCommand.encode(cmd)),
         // The command's trace (W3C traceparent, carried as its correlationId) for the handler's spans.
         headers: traceHeaders(cmd.correlationId),
         resolve,

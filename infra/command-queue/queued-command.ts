@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { QueuedCommand, type SkuCommandBody } from "../../event-schemas/index.ts";
+import type { QueuedCommand, SkuCommandBody } from "../../event-schemas/index.ts";
 
 /** What a caller may set on a queued command; everything else follows from the request id. */
 export interface QueuedCommandOptions {
@@ -40,19 +40,4 @@ export const queuedCommand = (
     replyTo: opts.replyTo ?? null,
     command,
   };
-};
-
-const texts = new WeakMap<QueuedCommand, string>();
-
-/**
- * The command's JSON text (its codec's encoding), as it is stored in an idempotency claim and produced to
- * Kafka. Written once per command object: the write API needs it twice per request (claim, then produce),
- * and commands are never changed after they are built (a changed copy is a new object, written anew).
- */
-export const queuedCommandText = (cmd: QueuedCommand): string => {
-  const known = texts.get(cmd);
-  if (known !== undefined) return known;
-  const text = JSON.stringify(QueuedCommand.encode(cmd));
-  texts.set(cmd, text);
-  return text;
 };
