@@ -34,15 +34,21 @@ export const respondUnavailable = (c: Context, detail: string, retryAfterSeconds
   return problem(c, "unavailable", detail);
 };
 
-const within = <A>(p: Promise<A>, ms: number, late: () => A): Promise<A> => {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p,
-    new Promise<A>((resolve) => {
-      timer = setTimeout(() => resolve(late()), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-};
+/** `p`, or `late()` once `ms` have passed first (one promise and one timer per call, no race). */
+const within = <A>(p: Promise<A>, ms: number, late: () => A): Promise<A> =>
+  new Promise<A>((resolve, reject) => {
+    const timer = setTimeout(() => resolve(late()), ms);
+    p.then(
+      (a) => {
+        clearTimeout(timer);
+        resolve(a);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
 
 /** The write-side token buckets of this request (per shopper, per IP), or none when limiting is off. */
 export const writeBuckets = (c: Context, deps: WriteApiDeps, userId: string): BucketCheck[] =>

@@ -43,42 +43,67 @@ const concat = (chunks: ReadonlyArray<Uint8Array>, size: number): Uint8Array => 
   return out;
 };
 
+const BROKE_OFF = "the body could not be read (the connection broke off)";
+
+/**
+ * One body read straight from Node's request. A class, not closures: its listeners are made once per
+ * request by member assignment (under tsx, every named arrow function made per call costs a `__name`
+ * property definition, several per request here).
+ */
+class IncomingReader {
+  private readonly chunks: Uint8Array[] = [];
+  private size = 0;
+  private settled = false;
+  private readonly timer: ReturnType<typeof setTimeout>;
+  private readonly onData: (chunk: Buffer) => void;
+  private readonly onEnd: () => void;
+  private readonly onBroken: () => void;
+
+  constructor(
+    private readonly incoming: IncomingBody,
+    private readonly max: number,
+    deadlineMs: number,
+    private readonly resolve: (r: BodyBytes) => void,
+  ) {
+    this.onData = (chunk) => this.data(chunk);
+    this.onEnd = () => this.finish(E.right(concat(this.chunks, this.size)));
+    this.onBroken = () => this.finish(E.left(BROKE_OFF));
+    this.timer = setTimeout(
+      () => this.finish(E.left(`the body did not arrive within ${deadlineMs} ms`)),
+      deadlineMs,
+    );
+    incoming.on("data", this.onData);
+    incoming.on("end", this.onEnd);
+    incoming.on("error", this.onBroken);
+    incoming.on("close", this.onBroken);
+  }
+
+  private data(chunk: Buffer): void {
+    this.size += chunk.byteLength;
+    if (this.size > this.max) this.finish(E.left(`the body is larger than ${this.max} bytes`));
+    else this.chunks.push(chunk);
+  }
+
+  private finish(r: BodyBytes): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.incoming.off("data", this.onData);
+    this.incoming.off("end", this.onEnd);
+    this.incoming.off("error", this.onBroken);
+    this.incoming.off("close", this.onBroken);
+    if (E.isLeft(r)) this.incoming.resume(); // discard the rest, so the connection can answer and be reused
+    this.resolve(r);
+  }
+}
+
 /**
  * Read straight from Node's request: no web stream in between (building one per request costs more
  * than the rest of the route), and the rest of an oversized body is drained, not buffered.
  */
 const fromIncoming = (incoming: IncomingBody, max: number, deadlineMs: number): Promise<BodyBytes> =>
   new Promise((resolve) => {
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    let settled = false;
-    const finish = (r: BodyBytes) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      incoming.off("data", onData);
-      incoming.off("end", onEnd);
-      incoming.off("error", onError);
-      incoming.off("close", onClose);
-      if (E.isLeft(r)) incoming.resume(); // discard the rest, so the connection can answer and be reused
-      resolve(r);
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.byteLength;
-      if (size > max) finish(E.left(`the body is larger than ${max} bytes`));
-      else chunks.push(chunk);
-    };
-    const onEnd = () => finish(E.right(concat(chunks, size)));
-    const onError = () => finish(E.left("the body could not be read (the connection broke off)"));
-    const onClose = () => finish(E.left("the body could not be read (the connection broke off)"));
-    const timer = setTimeout(
-      () => finish(E.left(`the body did not arrive within ${deadlineMs} ms`)),
-      deadlineMs,
-    );
-    incoming.on("data", onData);
-    incoming.on("end", onEnd);
-    incoming.on("error", onError);
-    incoming.on("close", onClose);
+    new IncomingReader(incoming, max, deadlineMs, resolve);
   });
 
 /**
@@ -115,7 +140,7 @@ export const readBodyBytes = async (
       chunks.push(next.value);
     }
   } catch {
-    return E.left("the body could not be read (the connection broke off)");
+    return E.left(BROKE_OFF);
   } finally {
     clearTimeout(timer);
     reader.cancel().catch(() => undefined);

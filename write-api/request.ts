@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import * as E from "fp-ts/lib/Either.js";
 import type { Context } from "hono";
 import type * as t from "io-ts";
@@ -105,12 +105,12 @@ export const idempotencyKeyOf = (c: Context): E.Either<Response, string> => {
     : E.left(problem(c, "bad-request", "Idempotency-Key must be 1-128 visible ASCII characters"));
 };
 
-/** What makes two requests "the same request" for an idempotency key: route and canonical body. */
+/**
+ * What makes two requests "the same request" for an idempotency key: route and canonical body. One-shot
+ * `hash` (Node ≥ 20.12): the same digest as a `createHash` over the two parts, at half the cost.
+ */
 export const fingerprintOf = (method: string, path: string, body: unknown): string =>
-  createHash("sha256")
-    .update(`${method} ${path}\n`)
-    .update(body === undefined ? "" : canonicalJson(body))
-    .digest("base64url");
+  hash("sha256", `${method} ${path}\n${body === undefined ? "" : canonicalJson(body)}`, "base64url");
 
 type NodeEnv = { incoming?: { socket?: { remoteAddress?: string } } };
 

@@ -51,17 +51,24 @@ const kinds: Record<SpanKindName, SpanKind> = {
   client: SpanKind.CLIENT,
 };
 
-const passThrough = (ctx: TraceContext): SpanHandle => {
-  const traceparent = formatTraceparent(ctx);
-  return {
-    traceparent,
-    traceId: ctx.traceId,
-    setAttributes: () => undefined,
-    rename: () => undefined,
-    fail: () => undefined,
-    end: () => undefined,
-  };
-};
+/**
+ * A span that records nothing. Its methods are shared (on the prototype), not made per span: every HTTP
+ * request opens one, and under tsx every arrow function created per call costs a `__name` definition.
+ */
+class PassThroughSpan implements SpanHandle {
+  readonly traceparent: string;
+  readonly traceId: string;
+  constructor(ctx: TraceContext) {
+    this.traceparent = formatTraceparent(ctx);
+    this.traceId = ctx.traceId;
+  }
+  setAttributes(): void {}
+  rename(): void {}
+  fail(): void {}
+  end(): void {}
+}
+
+const passThrough = (ctx: TraceContext): SpanHandle => new PassThroughSpan(ctx);
 
 /** Propagation only: what every process runs when no OTLP endpoint is configured. */
 export const disabledTracing = (): Tracing => ({

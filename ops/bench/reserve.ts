@@ -15,7 +15,7 @@
  * answered request of each holdfast process (from /proc), and the ceiling's req/s and CPU µs per request.
  *
  * Options: `--ports BASE` (servers listen on BASE, BASE+1, …), `--connections 50,500,2000`, `--workers 0,1,2`, `--seconds 15`, `--quick` (5 s rows, 2 s
- * warm-ups, for iteration), `--shoppers 2000`. Env: KAFKA_BROKERS, REDIS_URL, DATABASE_URL (server only).
+ * warm-ups, for iteration), `--shoppers 2000`, `--rate N` (the full path offered N requests/s in all, for A/B runs). Env: KAFKA_BROKERS, REDIS_URL, DATABASE_URL (server only).
  * Ends with `reserve: <ratio>× ceiling at 500 connections, P95 <ms> ms` for the best deployment at 500.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -44,6 +44,12 @@ const DEPLOYMENTS = list(arg("workers") ?? "0,1,2");
 const SECONDS = Number(arg("seconds") ?? (QUICK ? 5 : 15));
 const WARMUP = QUICK ? 2 : 3;
 const SHOPPERS = Number(arg("shoppers") ?? 2000);
+/**
+ * `--rate N`: the full path is offered N requests/s in all (autocannon's `overallRate`), not as many as
+ * the connections can send. For A/B runs on a busy machine: at one offered rate both sides batch alike,
+ * so their CPU per answer compares even when the machine could not carry the open-loop rate.
+ */
+const RATE = arg("rate") === undefined ? undefined : Number(arg("rate"));
 /** `--profile DIR`: every holdfast process runs under `node --cpu-prof`, profiles written to DIR on exit. */
 const PROFILE_DIR = arg("profile");
 /** `--ports BASE`: the servers started listen on BASE, BASE+1, … (a range kept for this bench); else any free port. */
@@ -293,6 +299,7 @@ try {
       load(
         {
           url: base,
+          ...(RATE === undefined ? {} : { overallRate: RATE }),
           requests: [
             {
               method: "POST",
