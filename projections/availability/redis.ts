@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import { skuIdOf } from "../../event-schemas/index.ts";
+import { type SkuEvent, skuIdOf } from "../../event-schemas/index.ts";
 import type { GlobalPosition } from "../../infra/event-store/port.ts";
 import {
   availabilityKeys,
@@ -9,7 +9,7 @@ import {
 } from "../../infra/redis/availability.ts";
 import { type Projection, tryProjection } from "../runtime/projection.ts";
 import { availabilityOps } from "./evolve.ts";
-import { mergeBySku } from "./merge.ts";
+import { foldBySku } from "./fold.ts";
 
 /** Both scripts' first step: a batch for a generation that is no longer live writes nothing (KEYS[1]
  * pointer, ARGV[2] the generation that must be live, "" for a rebuild, which checks nothing). */
@@ -141,12 +141,11 @@ export const availabilityProjection = (
     applyBatch: (events, position: GlobalPosition) => async () => {
       const g = gen ?? (live ? await liveAvailabilityGeneration(redis, ns) : "");
       gen = g;
-      const batch = events.flatMap((e) => {
+      const skuEvents: Array<{ s: string; r: number; event: SkuEvent }> = [];
+      for (const e of events) {
         const skuId = skuIdOf(e.envelope.streamId);
-        return skuId === undefined
-          ? []
-          : [{ s: skuId, r: e.envelope.revision, o: availabilityOps(e.event, e.envelope.revision) }];
-      });
+        if (skuId !== undefined) skuEvents.push({ s: skuId, r: e.envelope.revision, event: e.event });
+      }
       const apply = (script: typeof APPLY, payload: unknown) =>
         tryProjection(() =>
           evalScript(
@@ -162,8 +161,12 @@ export const availabilityProjection = (
             ],
           ),
         )();
-      let r = await apply(APPLY_MERGED, mergeBySku(batch));
-      if (r._tag === "Right" && r.right === "split") r = await apply(APPLY, batch);
+      let r = await apply(APPLY_MERGED, foldBySku(skuEvents));
+      if (r._tag === "Right" && r.right === "split")
+        r = await apply(
+          APPLY,
+          skuEvents.map((e) => ({ s: e.s, r: e.r, o: availabilityOps(e.event, e.r) })),
+        );
       if (r._tag === "Left") return r;
       const out = String(r.right);
       if (out.startsWith("superseded:")) {

@@ -26,7 +26,8 @@ class Superseded extends Error {
 export const storableText = (s: string): string =>
   s.includes("\u0000") ? s.replaceAll("\u0000", "\uFFFD") : s;
 
-const writeDelta = async (c: PoolClient, s: string, d: OrdersDelta, position: GlobalPosition) => {
+/** Write the folded rows and the checkpoint, and commit the batch's transaction. */
+const writeDeltaAndCommit = async (c: PoolClient, s: string, d: OrdersDelta, position: GlobalPosition) => {
   if (d.newSkus.size > 0) {
     const rows = [...d.newSkus.values()];
     await c.query(
@@ -147,10 +148,11 @@ const writeDelta = async (c: PoolClient, s: string, d: OrdersDelta, position: Gl
        ON CONFLICT (stream_id) DO UPDATE SET revision = excluded.revision`,
       [[...d.streamRevisions.keys()], [...d.streamRevisions.values()]],
     );
+  // The checkpoint and the commit in one round trip (a simple query: the position is a bigint's digits).
+  // Should the insert fail, PostgreSQL skips the COMMIT and the caller rolls back.
   await c.query(
-    `INSERT INTO ${s}.checkpoint (id, position) VALUES (1, $1)
-     ON CONFLICT (id) DO UPDATE SET position = excluded.position`,
-    [position.toString()],
+    `INSERT INTO ${s}.checkpoint (id, position) VALUES (1, ${BigInt(position).toString()})
+     ON CONFLICT (id) DO UPDATE SET position = excluded.position; COMMIT`,
   );
 };
 
@@ -184,11 +186,10 @@ export const ordersProjection = (pool: Pool, opts: { readonly generation?: strin
         const g = await resolve();
         const s = generationSchema(g);
         c = await pool.connect();
-        await c.query("BEGIN");
         // A rebuild's generation is read by nobody until its swap, and its checkpoint commits with its
         // rows: a commit lost in a crash takes its checkpoint with it, so the generation never claims
-        // more than it holds. No need to wait for each batch's WAL flush.
-        if (!live) await c.query("SET LOCAL synchronous_commit = off");
+        // more than it holds. No need to wait for each batch's WAL flush (set in the BEGIN's round trip).
+        await c.query(live ? "BEGIN" : "BEGIN; SET LOCAL synchronous_commit = off");
         if (live) {
           const p = await c.query<{ generation: string }>(
             "SELECT generation FROM hf_projection.pointer WHERE name = $1 FOR SHARE",
@@ -209,8 +210,7 @@ export const ordersProjection = (pool: Pool, opts: { readonly generation?: strin
           seen.set(e.envelope.streamId, e.envelope.revision);
           foldOrders(delta, e);
         }
-        await writeDelta(c, s, delta, position);
-        await c.query("COMMIT");
+        await writeDeltaAndCommit(c, s, delta, position);
         return E.right(undefined);
       } catch (e) {
         await c?.query("ROLLBACK").catch(() => {});

@@ -1,6 +1,8 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { listed, paid, placed, saleClosed } from "../../event-schemas/testing/sku-events.ts";
-import { evolveProduct } from "./document.ts";
+import { listed, paid, placed, saleClosed, stockAdded } from "../../event-schemas/testing/sku-events.ts";
+import { saleWorkload } from "../testing/workload.ts";
+import { evolveProduct, foldProductEvent, type ProductDocument } from "./document.ts";
 
 const r = "00000000-0000-4000-8000-000000000001";
 const o = "00000000-0000-4000-8000-000000000002";
@@ -18,5 +20,26 @@ describe("product document", () => {
   });
   it("ignores events before the listing", () => {
     expect(evolveProduct(null, placed(r, "u", 1), 3)).toBeNull();
+  });
+  it("folded in place on one copy, ends as evolving event by event, and leaves the start as it was", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 60 }), fc.integer({ min: 0, max: 59 }), (n, cut) => {
+        const w = saleWorkload("f");
+        const events = w.next(n).map((e, i) => (i === Math.min(cut, n - 1) && i > 0 ? stockAdded(1, 9) : e));
+        const start = evolveProduct(null, events[0]!, 0);
+        const snapshot = structuredClone(start);
+        let stepwise: ProductDocument | null = start;
+        events.slice(1).forEach((e, i) => {
+          stepwise = evolveProduct(stepwise, e, i + 1);
+        });
+        let folded: ProductDocument | null = start === null ? null : { ...start };
+        events.slice(1).forEach((e, i) => {
+          folded = foldProductEvent(folded, e, i + 1);
+        });
+        expect(folded).toEqual(stepwise);
+        expect(start).toEqual(snapshot);
+      }),
+      { numRuns: 200 },
+    );
   });
 });

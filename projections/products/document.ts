@@ -38,58 +38,69 @@ export const PRODUCT_MAPPING = {
   },
 } as const;
 
-/** Fold one event into the document (null before the listing). */
-export const evolveProduct = (
+/**
+ * Fold one event into `doc` in place, a document the caller owns (not one it handed out or cached); the
+ * listing starts a new one. Null before the listing. `evolveProduct` is the same on a copy.
+ */
+export const foldProductEvent = (
   doc: ProductDocument | null,
   event: SkuEvent,
   revision: number,
 ): ProductDocument | null => {
-  const next = (d: ProductDocument, patch: Partial<ProductDocument>): ProductDocument => {
-    const n = { ...d, ...patch, revision };
-    n.inStock = !n.closed && n.total - n.held - n.sold > 0;
-    return n;
-  };
   if (event.type === "SkuListed") {
     const d = event.data;
-    return next(
-      {
-        skuId: d.skuId,
-        name: d.name,
-        description: d.description,
-        tags: [...d.tags],
-        priceCents: d.priceCents,
-        currency: d.currency,
-        total: d.stock,
-        held: 0,
-        sold: 0,
-        closed: false,
-        inStock: false,
-        revision,
-      },
-      {},
-    );
+    return {
+      skuId: d.skuId,
+      name: d.name,
+      description: d.description,
+      tags: [...d.tags],
+      priceCents: d.priceCents,
+      currency: d.currency,
+      total: d.stock,
+      held: 0,
+      sold: 0,
+      closed: false,
+      inStock: d.stock > 0,
+      revision,
+    };
   }
   if (doc === null) return null;
   switch (event.type) {
     case "StockAdded":
-      return next(doc, { total: event.data.stock });
+      doc.total = event.data.stock;
+      break;
     case "SaleClosed":
-      return next(doc, { closed: true });
+      doc.closed = true;
+      break;
     case "ReservationPlaced":
-      return next(doc, { held: doc.held + event.data.quantity });
+      doc.held += event.data.quantity;
+      break;
     case "ReservationCancelled":
     case "ReservationExpired":
     case "PaymentFailed":
-      return next(doc, { held: doc.held - event.data.quantity });
+      doc.held -= event.data.quantity;
+      break;
     case "PaymentSucceeded":
-      return next(doc, { held: doc.held - event.data.quantity, sold: doc.sold + event.data.quantity });
+      doc.held -= event.data.quantity;
+      doc.sold += event.data.quantity;
+      break;
     case "ReservationRejected":
     case "OrderPlaced":
     case "PaymentUnresolved":
-      return next(doc, {});
+      break;
     default: {
       const never: never = event;
       throw new Error(`unhandled event ${JSON.stringify(never)}`);
     }
   }
+  doc.revision = revision;
+  doc.inStock = !doc.closed && doc.total - doc.held - doc.sold > 0;
+  return doc;
 };
+
+/** Fold one event into the document (null before the listing); `doc` is left as it was. */
+export const evolveProduct = (
+  doc: ProductDocument | null,
+  event: SkuEvent,
+  revision: number,
+): ProductDocument | null => foldProductEvent(doc === null ? null : { ...doc }, event, revision);

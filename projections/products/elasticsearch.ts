@@ -8,7 +8,7 @@ import {
   projectionFailed,
   tryProjection,
 } from "../runtime/projection.ts";
-import { evolveProduct, type ProductDocument } from "./document.ts";
+import { foldProductEvent, type ProductDocument } from "./document.ts";
 import { aliasedGeneration, ensureLiveProducts, productIndices, readProductCheckpoint } from "./indices.ts";
 
 /** Whether a search could answer differently after `before` became `after` (counts alone do not matter). */
@@ -93,9 +93,15 @@ export const productsProjection = (
         for (const [skuId, evs] of bySku) {
           let doc = cache.get(skuId) ?? null;
           const before = doc;
+          // The cached document is copied once, before the first event changes it; the copy is this
+          // batch's own and takes the rest of its events in place.
           for (const e of evs)
             if (doc === null || e.envelope.revision > doc.revision)
-              doc = evolveProduct(doc, e.event, e.envelope.revision);
+              doc = foldProductEvent(
+                doc !== null && doc === before ? { ...doc } : doc,
+                e.event,
+                e.envelope.revision,
+              );
           if (doc !== null && doc !== before) {
             docs.push(doc);
             searchable ||= changesSearch(before, doc);

@@ -1,5 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
 import type { StoredEvent, StoreError } from "../../infra/event-store/port.ts";
+import type { ScannedEvent } from "../../event-schemas/sku/scan-event.ts";
 import { decodeVerifiedStoredEvent, scanVerified } from "../../infra/event-store/stored-text.ts";
 import { projectedOf } from "./apply.ts";
 import type { ProjectedEvent } from "./projection.ts";
@@ -17,13 +18,40 @@ export const describeStoreError = (e: StoreError): string =>
  */
 export const projectStored = (e: StoredEvent): E.Either<string, ProjectedEvent> => {
   const s = scanVerified(e);
-  if (s !== null)
-    return E.right({ envelope: s.envelope, event: s.event, position: e.position, storedText: e.storedText });
+  return s !== null ? E.right(scannedProjected(e, s)) : projectedInFull(e);
+};
+
+const scannedProjected = (e: StoredEvent, s: ScannedEvent): ProjectedEvent => ({
+  envelope: s.envelope,
+  event: s.event,
+  position: e.position,
+  storedText: e.storedText,
+});
+
+/** The full road, for what the scanner does not vouch for. */
+const projectedInFull = (e: StoredEvent): E.Either<string, ProjectedEvent> => {
   const r = decodeVerifiedStoredEvent(e);
   return E.isLeft(r) ? E.left(describeStoreError(r.left)) : projectedOf(r.right);
 };
 
-/** A verified page as projectors see it; the first event that cannot be projected is the page's error. */
-export const projectStoredPage = E.traverseArray((e: StoredEvent) =>
-  E.mapLeft((why: string) => `position ${e.position}: ${why}`)(projectStored(e)),
-);
+/**
+ * A verified page as projectors see it; the first event that cannot be projected is the page's error.
+ * (A plain loop: the scanner's reading goes straight into the page, with no `Either` per event.)
+ */
+export const projectStoredPage = (
+  page: ReadonlyArray<StoredEvent>,
+): E.Either<string, ReadonlyArray<ProjectedEvent>> => {
+  const out: ProjectedEvent[] = new Array(page.length);
+  for (let i = 0; i < page.length; i++) {
+    const e = page[i]!;
+    const s = scanVerified(e);
+    if (s !== null) {
+      out[i] = scannedProjected(e, s);
+      continue;
+    }
+    const r = projectedInFull(e);
+    if (E.isLeft(r)) return E.left(`position ${e.position}: ${r.left}`);
+    out[i] = r.right;
+  }
+  return E.right(out);
+};
