@@ -190,17 +190,19 @@ for (const type of Object.keys(currentVersions) as SkuEventType[]) {
   layoutsByLength[type.length] = sameLength;
 }
 
-const TYPE_MEMBER = ',"type":"';
+const TYPE_MEMBER = ',"type":';
 
 /**
  * The type an envelope's text names at its end (`…,"type":"<Type>"}`), as the codec's own string (so
- * later comparisons of `type` are cheap), with its layout: which pattern to try.
+ * later comparisons of `type` are cheap), with its layout: which pattern to try. A type's name has no
+ * quote, so its opening quote is the last one before the closing `"}` (a search of a few characters
+ * back from the end, not through the whole text).
  */
 const typeAtEnd = (text: string): readonly [SkuEventType, Layout] | null => {
   if (text.charCodeAt(text.length - 1) !== 125 || text.charCodeAt(text.length - 2) !== 34) return null;
-  const at = text.lastIndexOf(TYPE_MEMBER);
-  if (at < 0) return null;
-  const from = at + TYPE_MEMBER.length;
+  const quote = text.lastIndexOf('"', text.length - 3);
+  if (quote < TYPE_MEMBER.length || !text.startsWith(TYPE_MEMBER, quote - TYPE_MEMBER.length)) return null;
+  const from = quote + 1;
   const candidates = layoutsByLength[text.length - 2 - from];
   if (candidates === undefined) return null;
   for (const c of candidates) if (text.startsWith(c[0], from)) return c;
