@@ -1,6 +1,7 @@
 import * as t from "io-ts";
 import { chainHash } from "../chain-hash.ts";
 import type { EventEnvelope } from "../envelope.ts";
+import { HASH_MEMBER_LENGTH, withoutHashMember } from "../sealed-text.ts";
 import { isRealInstant } from "../envelope-check.ts";
 import {
   CURRENCY_PATTERN,
@@ -61,18 +62,14 @@ export interface ScannedEvent {
   readonly event: SkuEvent;
   /**
    * Where the top-level `,"hash":"<64 hex>"` member starts: the envelope's text without it (what the
-   * chain hashes) is `text.slice(0, hashAt) + text.slice(hashAt + HASH_MEMBER_LENGTH)`.
+   * chain hashes) is `withoutHashMember(text, hashAt)` (sealed-text.ts, where the member's layout lives).
    */
   readonly hashAt: number;
 }
 
-/** The length of `,"hash":"<64 hex>"`. */
-export const HASH_MEMBER_LENGTH = 74;
-
 /** Whether the stored text's bytes without its hash member hash, after its prevHash, to its hash. */
 export const scannedHashMatches = (text: string, s: ScannedEvent): boolean =>
-  chainHash(s.envelope.prevHash, text.slice(0, s.hashAt) + text.slice(s.hashAt + HASH_MEMBER_LENGTH)) ===
-  s.envelope.hash;
+  chainHash(s.envelope.prevHash, withoutHashMember(text, s.hashAt)) === s.envelope.hash;
 
 /** Returned by a value reader whose codec refuses the value (never a JSON value). */
 const NO = Symbol("refused");
