@@ -33,6 +33,14 @@ export const chainWalker = (
   // The tip as two values rather than an object per event (read by `tip`).
   let lastRevision = from === null ? -1 : from.revision;
   let lastHash = from === null ? "" : from.hash;
+  /** The next event is checked against `e` (it was in order). */
+  const anchor = (e: EventEnvelope): void => {
+    linkUnknown = false;
+    prevHash = e.hash;
+    expected = e.revision + 1;
+    lastRevision = e.revision;
+    lastHash = e.hash;
+  };
 
   return {
     push(e: EventEnvelope): ReadonlyArray<Issue> {
@@ -44,11 +52,7 @@ export const chainWalker = (
         (linkUnknown || e.prevHash === prevHash) &&
         hashOk(e)
       ) {
-        linkUnknown = false;
-        prevHash = e.hash;
-        expected = e.revision + 1;
-        lastRevision = e.revision;
-        lastHash = e.hash;
+        anchor(e);
         return NO_ISSUES;
       }
       const issues: Issue[] = [];
@@ -96,11 +100,7 @@ export const chainWalker = (
       }
       if (!hashOk(e))
         issues.push({ revision: e.revision, rule: "chain/hash-mismatch", message: hashMessage(e) });
-      linkUnknown = false;
-      prevHash = e.hash;
-      expected = e.revision + 1;
-      lastRevision = e.revision;
-      lastHash = e.hash;
+      anchor(e);
       return issues;
     },
 
