@@ -42,6 +42,16 @@ export const sealedTextOf = (envelope: {
 const OCCURRED_AT_MEMBER = ',"occurredAt":"';
 
 /**
+ * The hash member of a sealed envelope's canonical text, `,"hash":"<64 hex>"`, known here once: where
+ * `withHashMember` writes it, where readers find it (`hashMemberAt`), what it carries (`hashInMember`)
+ * and the text without it (`withoutHashMember`, what the chain hashes).
+ */
+const HASH_MEMBER = ',"hash":"';
+
+/** The length of `,"hash":"<64 hex>"`. */
+export const HASH_MEMBER_LENGTH = HASH_MEMBER.length + 64 + 1;
+
+/**
  * The canonical text of the sealed envelope from the canonical text of the unsealed one: JCS sorts keys,
  * so `hash` sits between `eventId` and `occurredAt`. In valid JSON an unescaped `,"occurredAt":"` is a
  * key, and the LAST one is the top-level member (nested ones live in `data`, which sorts first; every
@@ -50,5 +60,53 @@ const OCCURRED_AT_MEMBER = ',"occurredAt":"';
 export const withHashMember = (unsealedText: string, hash: string): string | null => {
   const at = unsealedText.lastIndexOf(OCCURRED_AT_MEMBER);
   if (at < 0) return null;
-  return `${unsealedText.slice(0, at)},"hash":"${hash}"${unsealedText.slice(at)}`;
+  return `${unsealedText.slice(0, at)}${HASH_MEMBER}${hash}"${unsealedText.slice(at)}`;
 };
+
+/** How far from the end the top-level hash member usually lies (only scalars follow it). */
+const TAIL_WINDOW = 512;
+
+/**
+ * Where the last `,"hash":"` of a text starts (-1 if none): `text.lastIndexOf(HASH_MEMBER)`, found by
+ * forward searches from near the end first, which V8 runs several times faster than its backward scan.
+ */
+const lastHashMemberAt = (text: string): number => {
+  if (text.length > TAIL_WINDOW) {
+    let at = text.indexOf(HASH_MEMBER, text.length - TAIL_WINDOW);
+    if (at >= 0) {
+      for (
+        let later = text.indexOf(HASH_MEMBER, at + 1);
+        later >= 0;
+        later = text.indexOf(HASH_MEMBER, at + 1)
+      )
+        at = later;
+      return at;
+    }
+  }
+  return text.lastIndexOf(HASH_MEMBER);
+};
+
+/**
+ * Where the top-level hash member of a sealed canonical text starts, else -1. JCS sorts keys, so it sits
+ * between `eventId` and `occurredAt`, and every top-level member after it is a scalar: in valid JSON an
+ * unescaped `,"hash":"` can only be a key named `hash`, so its LAST occurrence is the top-level one
+ * (nested ones live in `data`, which sorts first). -1 also when no quote closes 64 characters after it.
+ */
+export const hashMemberAt = (text: string): number => {
+  const at = lastHashMemberAt(text);
+  return at >= 0 && text.charCodeAt(at + HASH_MEMBER_LENGTH - 1) === 34 ? at : -1;
+};
+
+/** Where `text`'s top-level hash member starts when it carries `hash` there, else -1. */
+export const hashMemberOf = (text: string, hash: string): number => {
+  const at = hashMemberAt(text);
+  return at >= 0 && text.startsWith(hash, at + HASH_MEMBER.length) ? at : -1;
+};
+
+/** The 64 characters the hash member that starts at `at` carries. */
+export const hashInMember = (text: string, at: number): string =>
+  text.slice(at + HASH_MEMBER.length, at + HASH_MEMBER_LENGTH - 1);
+
+/** The text without the hash member that starts at `at`: what the chain hashes. */
+export const withoutHashMember = (text: string, at: number): string =>
+  text.slice(0, at) + text.slice(at + HASH_MEMBER_LENGTH);

@@ -8,7 +8,8 @@ import { chainHash } from "../chain-hash.ts";
 import * as t from "io-ts";
 import * as P from "../primitives.ts";
 import { dataCodecs, RejectionReason, type SkuEvent } from "./events.ts";
-import { HASH_MEMBER_LENGTH, type ScannedEvent, scanEvent, scannedHashMatches } from "./scan-event.ts";
+import { HASH_MEMBER_LENGTH } from "../sealed-text.ts";
+import { type ScannedEvent, scanEvent, scannedHashMatches } from "./scan-event.ts";
 
 // The reference: the whole text parsed, then the io-ts codecs (envelope, upcast, data).
 const reference = (text: string): DecodedEvent | null => {

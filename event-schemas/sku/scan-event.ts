@@ -1,6 +1,7 @@
 import * as t from "io-ts";
 import { chainHash } from "../chain-hash.ts";
 import type { EventEnvelope } from "../envelope.ts";
+import { HASH_MEMBER_LENGTH, withoutHashMember } from "../sealed-text.ts";
 import { isRealInstant } from "../envelope-check.ts";
 import {
   CURRENCY_PATTERN,
@@ -61,18 +62,14 @@ export interface ScannedEvent {
   readonly event: SkuEvent;
   /**
    * Where the top-level `,"hash":"<64 hex>"` member starts: the envelope's text without it (what the
-   * chain hashes) is `text.slice(0, hashAt) + text.slice(hashAt + HASH_MEMBER_LENGTH)`.
+   * chain hashes) is `withoutHashMember(text, hashAt)` (sealed-text.ts, where the member's layout lives).
    */
   readonly hashAt: number;
 }
 
-/** The length of `,"hash":"<64 hex>"`. */
-export const HASH_MEMBER_LENGTH = 74;
-
 /** Whether the stored text's bytes without its hash member hash, after its prevHash, to its hash. */
 export const scannedHashMatches = (text: string, s: ScannedEvent): boolean =>
-  chainHash(s.envelope.prevHash, text.slice(0, s.hashAt) + text.slice(s.hashAt + HASH_MEMBER_LENGTH)) ===
-  s.envelope.hash;
+  chainHash(s.envelope.prevHash, withoutHashMember(text, s.hashAt)) === s.envelope.hash;
 
 /** Returned by a value reader whose codec refuses the value (never a JSON value). */
 const NO = Symbol("refused");
@@ -190,17 +187,19 @@ for (const type of Object.keys(currentVersions) as SkuEventType[]) {
   layoutsByLength[type.length] = sameLength;
 }
 
-const TYPE_MEMBER = ',"type":"';
+const TYPE_MEMBER = ',"type":';
 
 /**
  * The type an envelope's text names at its end (`…,"type":"<Type>"}`), as the codec's own string (so
- * later comparisons of `type` are cheap), with its layout: which pattern to try.
+ * later comparisons of `type` are cheap), with its layout: which pattern to try. A type's name has no
+ * quote, so its opening quote is the last one before the closing `"}` (a search of a few characters
+ * back from the end, not through the whole text).
  */
 const typeAtEnd = (text: string): readonly [SkuEventType, Layout] | null => {
   if (text.charCodeAt(text.length - 1) !== 125 || text.charCodeAt(text.length - 2) !== 34) return null;
-  const at = text.lastIndexOf(TYPE_MEMBER);
-  if (at < 0) return null;
-  const from = at + TYPE_MEMBER.length;
+  const quote = text.lastIndexOf('"', text.length - 3);
+  if (quote < TYPE_MEMBER.length || !text.startsWith(TYPE_MEMBER, quote - TYPE_MEMBER.length)) return null;
+  const from = quote + 1;
   const candidates = layoutsByLength[text.length - 2 - from];
   if (candidates === undefined) return null;
   for (const c of candidates) if (text.startsWith(c[0], from)) return c;

@@ -2,43 +2,32 @@ import * as E from "fp-ts/lib/Either.js";
 import { chainHash } from "../../event-schemas/chain-hash.ts";
 import { canonicalJson, decodeEnvelope, type EventEnvelope } from "../../event-schemas/index.ts";
 import { isEnvelopeShape } from "../../event-schemas/envelope-check.ts";
-import { HASH_MEMBER_LENGTH, type ScannedEvent, scanEvent } from "../../event-schemas/sku/scan-event.ts";
+import {
+  HASH_MEMBER_LENGTH,
+  hashInMember,
+  hashMemberAt,
+  hashMemberOf,
+  withoutHashMember,
+} from "../../event-schemas/sealed-text.ts";
+import { type ScannedEvent, scanEvent } from "../../event-schemas/sku/scan-event.ts";
 import type { GlobalPosition, RecordedEvent, StoreError, StoredEvent } from "./port.ts";
 
 /**
  * The stored form of an event: the RFC 8785 text of the whole envelope (hash included), byte for byte.
  *
- * Why the hash can be checked on that text without re-canonicalising: JCS sorts keys, so the top-level
- * `"hash"` member sits between `eventId` and `occurredAt`, and every top-level member after it is a scalar.
- * In valid JSON an unescaped `,"hash":"` can only be a key named `hash`, so its LAST occurrence is the
- * top-level one (nested ones live in `data`, which sorts first). Cutting that member out gives exactly the
+ * Why the hash can be checked on that text without re-canonicalising: cutting its top-level hash member
+ * out (found and cut by event-schemas/sealed-text.ts, which knows where JCS puts it) gives exactly the
  * canonical JSON of the envelope without `hash`, which is what `hashEvent` hashes.
  */
 
-const HASH_MEMBER = ',"hash":"';
 /** The 13 envelope fields: an envelope with any other top-level field is refused (see above). */
 const ENVELOPE_FIELDS = 13;
 
 /** The canonical text without its top-level hash member, and the hash it carried (or `null` if absent). */
 const splitHash = (text: string): { readonly unhashed: string; readonly hash: string } | null => {
-  const at = lastHashMemberAt(text);
-  if (at < 0 || text.charCodeAt(at + HASH_MEMBER_LENGTH - 1) !== 34) return null;
-  const hash = text.slice(at + HASH_MEMBER.length, at + HASH_MEMBER_LENGTH - 1);
-  return { unhashed: withoutHashMember(text, at), hash };
-};
-
-/** The text without the hash member that starts at `at`: what the chain hashes. */
-const withoutHashMember = (text: string, at: number): string =>
-  text.slice(0, at) + text.slice(at + HASH_MEMBER_LENGTH);
-
-/** Where `text`'s top-level hash member starts when it carries `hash` there, else -1. */
-const hashMemberOf = (text: string, hash: string): number => {
-  const at = lastHashMemberAt(text);
-  return at >= 0 &&
-    text.charCodeAt(at + HASH_MEMBER_LENGTH - 1) === 34 &&
-    text.startsWith(hash, at + HASH_MEMBER.length)
-    ? at
-    : -1;
+  const at = hashMemberAt(text);
+  if (at < 0) return null;
+  return { unhashed: withoutHashMember(text, at), hash: hashInMember(text, at) };
 };
 
 /**
@@ -52,28 +41,6 @@ export const storedTextHashes = (text: string, prevHash: string, hash: string): 
 };
 
 const PREV_HASH_MEMBER = ',"prevHash":"';
-/** How far from the end the top-level hash member usually lies (only scalars follow it). */
-const TAIL_WINDOW = 512;
-
-/**
- * Where the last `,"hash":"` of a text starts (-1 if none): `text.lastIndexOf(HASH_MEMBER)`, found by
- * forward searches from near the end first, which V8 runs several times faster than its backward scan.
- */
-const lastHashMemberAt = (text: string): number => {
-  if (text.length > TAIL_WINDOW) {
-    let at = text.indexOf(HASH_MEMBER, text.length - TAIL_WINDOW);
-    if (at >= 0) {
-      for (
-        let later = text.indexOf(HASH_MEMBER, at + 1);
-        later >= 0;
-        later = text.indexOf(HASH_MEMBER, at + 1)
-      )
-        at = later;
-      return at;
-    }
-  }
-  return text.lastIndexOf(HASH_MEMBER);
-};
 
 /**
  * The hash a stored text carries if its bytes (without the hash member) hash to it after the `prevHash`
@@ -85,14 +52,12 @@ const lastHashMemberAt = (text: string): number => {
  * top-level one (for a text that is not a canonical envelope the digest simply fails).
  */
 export const verifiedHashOf = (text: string): string | null => {
-  const at = lastHashMemberAt(text);
+  const at = hashMemberAt(text);
   if (at < 0) return null;
-  const end = at + HASH_MEMBER_LENGTH;
-  if (text.charCodeAt(end - 1) !== 34) return null;
-  const prevAt = text.indexOf(PREV_HASH_MEMBER, end);
+  const prevAt = text.indexOf(PREV_HASH_MEMBER, at + HASH_MEMBER_LENGTH);
   if (prevAt < 0 || text.charCodeAt(prevAt + PREV_HASH_MEMBER.length + 64) !== 34) return null;
   const from = prevAt + PREV_HASH_MEMBER.length;
-  const hash = text.slice(at + HASH_MEMBER.length, end - 1);
+  const hash = hashInMember(text, at);
   const digest = chainHash(text.slice(from, from + 64), withoutHashMember(text, at));
   return digest === hash ? hash : null;
 };

@@ -30,10 +30,31 @@ export const chainWalker = (
   const lose = (revision: number) => {
     lostAt ??= revision;
   };
-  let last: ChainTip | null = from;
+  // The tip as two values rather than an object per event (read by `tip`).
+  let lastRevision = from === null ? -1 : from.revision;
+  let lastHash = from === null ? "" : from.hash;
+  /** The next event is checked against `e` (it was in order). */
+  const anchor = (e: EventEnvelope): void => {
+    linkUnknown = false;
+    prevHash = e.hash;
+    expected = e.revision + 1;
+    lastRevision = e.revision;
+    lastHash = e.hash;
+  };
 
   return {
-    push(e: EventEnvelope): Issue[] {
+    push(e: EventEnvelope): ReadonlyArray<Issue> {
+      // The common case, an event in order that links and hashes: the same checks as below, and nothing
+      // to report (no array to make).
+      if (
+        e.streamId === streamId &&
+        e.revision === expected &&
+        (linkUnknown || e.prevHash === prevHash) &&
+        hashOk(e)
+      ) {
+        anchor(e);
+        return NO_ISSUES;
+      }
       const issues: Issue[] = [];
       if (e.streamId !== streamId)
         issues.push({
@@ -79,10 +100,7 @@ export const chainWalker = (
       }
       if (!hashOk(e))
         issues.push({ revision: e.revision, rule: "chain/hash-mismatch", message: hashMessage(e) });
-      linkUnknown = false;
-      prevHash = e.hash;
-      expected = e.revision + 1;
-      last = { revision: e.revision, hash: e.hash };
+      anchor(e);
       return issues;
     },
 
@@ -103,11 +121,13 @@ export const chainWalker = (
     },
 
     /** The last event pushed that was in order (null before any). */
-    tip: (): ChainTip | null => last,
+    tip: (): ChainTip | null => (lastRevision < 0 ? null : { revision: lastRevision, hash: lastHash }),
     /** The next revision expected. */
     expected: () => expected,
     lostAt: () => lostAt,
   };
 };
+
+const NO_ISSUES: ReadonlyArray<Issue> = Object.freeze([]);
 
 const hashMessage = (e: EventEnvelope) => `stored hash ${e.hash}, recomputed ${recomputedHash(e)}`;

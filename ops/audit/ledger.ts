@@ -5,17 +5,26 @@ import type { Issue } from "./violation.ts";
 type HoldStatus = "held" | "ordered" | "sold" | "cancelled" | "expired" | "released";
 type OrderStatus = "pending" | "unresolved" | "confirmed" | "failed";
 
+/** A shopper's units held, ordered or sold (what the per-user limit bounds). */
+interface Shopper {
+  units: number;
+}
+
+/** A hold, with its shopper's record, so releasing it needs no lookup. */
 interface Hold {
   readonly userId: string;
   readonly quantity: number;
   readonly expiresAt: string;
+  readonly shopper: Shopper;
   status: HoldStatus;
 }
 
+/** An order, with the hold it came from, so its payment needs one lookup (the order's). */
 interface Order {
   readonly reservationId: string;
   readonly userId: string;
   readonly quantity: number;
+  readonly hold: Hold;
   status: OrderStatus;
 }
 
@@ -35,7 +44,11 @@ export interface Before {
  * - `invariant/consistency`: the event can follow the state (a cancel, expiry or checkout of a hold that
  *   is live and matches; a payment of an order awaiting payment; figures that add up; expiries not
  *   before the deadline; cancels and checkouts before it).
- * Memory: one small record per hold and order (rejected requests keep nothing).
+ * Memory: one small record per hold, order and shopper (rejected requests keep nothing).
+ *
+ * Speed: one map lookup per event where it can (the records point at each other: an order at its hold,
+ * a hold at its shopper), since probing maps of hundreds of thousands of fresh id strings was the
+ * largest part of this check.
  */
 export class Ledger {
   private listed = false;
@@ -48,7 +61,10 @@ export class Ledger {
   private currency = "";
   private readonly holds = new Map<string, Hold>();
   private readonly orders = new Map<string, Order>();
-  private readonly usage = new Map<string, number>();
+  private readonly shoppers = new Map<string, Shopper>();
+  /** The shopper `before` looked up for this event (a hold), so `apply` need not look again. */
+  private beforeEvent: SkuEvent | null = null;
+  private beforeShopper: Shopper | undefined = undefined;
   /** Oversold is reported when it starts (and again if it grows), not at every event while it lasts. */
   private oversoldBy = 0;
 
@@ -58,7 +74,23 @@ export class Ledger {
     // Only a hold's limit matters (fairness asks whether a partial hold was cut short by stock); half
     // of a sold-out sale's events are rejections, and this spares each of them a lookup.
     if (event.type !== "ReservationPlaced") return { available, limitLeft: Number.POSITIVE_INFINITY };
-    return { available, limitLeft: this.perUserLimit - (this.usage.get(event.data.userId) ?? 0) };
+    const shopper = this.shoppers.get(event.data.userId);
+    this.beforeEvent = event;
+    this.beforeShopper = shopper;
+    return { available, limitLeft: this.perUserLimit - (shopper?.units ?? 0) };
+  }
+
+  /** The record of a hold's shopper (made on their first hold). */
+  private shopperOf(event: SkuEvent, userId: string): Shopper {
+    // Records are never replaced, so the one `before` found is still this shopper's.
+    let s = (this.beforeEvent === event ? this.beforeShopper : undefined) ?? this.shoppers.get(userId);
+    this.beforeEvent = null;
+    this.beforeShopper = undefined;
+    if (s === undefined) {
+      s = { units: 0 };
+      this.shoppers.set(userId, s);
+    }
+    return s;
   }
 
   figures() {
@@ -114,15 +146,17 @@ export class Ledger {
             r,
             `hold ${d.reservationId} allocates ${d.quantity} for a request of ${d.quantityRequested} (allowPartial ${d.allowPartial})`,
           );
+        const shopper = this.shopperOf(event, d.userId);
         this.holds.set(d.reservationId, {
           userId: d.userId,
           quantity: d.quantity,
           expiresAt: d.expiresAt,
+          shopper,
           status: "held",
         });
         this.held += d.quantity;
-        const used = (this.usage.get(d.userId) ?? 0) + d.quantity;
-        this.usage.set(d.userId, used);
+        shopper.units += d.quantity;
+        const used = shopper.units;
         if (used > this.perUserLimit)
           issues.push({
             revision: r,
@@ -186,6 +220,7 @@ export class Ledger {
           reservationId: d.reservationId,
           userId: h.userId,
           quantity: h.quantity,
+          hold: h,
           status: "pending",
         });
         break;
@@ -215,16 +250,15 @@ export class Ledger {
         }
         if (event.data.quantity !== o.quantity)
           inconsistent(issues, r, `${event.type} of ${event.data.quantity}, the order is ${o.quantity}`);
-        const h = this.holds.get(o.reservationId);
         this.held -= o.quantity;
         if (event.type === "PaymentSucceeded") {
           o.status = "confirmed";
           this.sold += o.quantity;
-          if (h !== undefined) h.status = "sold";
+          o.hold.status = "sold";
         } else {
           o.status = "failed";
-          this.usage.set(o.userId, (this.usage.get(o.userId) ?? 0) - o.quantity);
-          if (h !== undefined) h.status = "released";
+          o.hold.shopper.units -= o.quantity;
+          o.hold.status = "released";
         }
         break;
       }
@@ -255,7 +289,7 @@ export class Ledger {
   private release(h: Hold, status: HoldStatus): void {
     h.status = status;
     this.held -= h.quantity;
-    this.usage.set(h.userId, (this.usage.get(h.userId) ?? 0) - h.quantity);
+    h.shopper.units -= h.quantity;
   }
 }
 
