@@ -1,9 +1,10 @@
 import * as E from "fp-ts/lib/Either.js";
 import pg from "pg";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { canonicalJson } from "../../event-schemas/index.ts";
 import { expectNoStream } from "./port.ts";
 import { makePostgresEventStore } from "./postgres/index.ts";
+import { POSITION_SHIFT } from "./postgres/migrations.ts";
 import { createTestDatabase } from "./postgres/test-database.ts";
 import { SubscriptionFailed } from "./subscription.ts";
 import { freshStream, sealedEvents } from "./test-events.ts";
@@ -67,6 +68,19 @@ describe("postgres event store: migrations and stored bytes", () => {
     await sql.query(
       `update event_store.events set data = replace(data, '"stock":2', '"stock":9') where stream_id = $1 and revision = 2`,
       [s],
+    );
+    // The feed publishes a row once it lies below the oldest transaction still running in the whole
+    // cluster (feed.ts); other suites share this PostgreSQL, so wait for that horizon to pass the stream.
+    await vi.waitFor(
+      async () => {
+        const horizon = await sql.query(
+          `select bool_and(position < pg_snapshot_xmin(pg_current_snapshot())::text::bigint * ${POSITION_SHIFT}) as past
+             from event_store.events where stream_id = $1`,
+          [s],
+        );
+        expect(horizon.rows[0]?.past).toBe(true);
+      },
+      { timeout: 30_000, interval: 50 },
     );
     const read = await store.readStream(s)();
     expect(E.isLeft(read) && read.left).toMatchObject({ _tag: "CorruptEvent", streamId: s });
