@@ -1,4 +1,3 @@
-import type { ServerResponse } from "node:http";
 import type { Context, MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
 import type { Registry } from "prom-client";
@@ -13,9 +12,6 @@ export const requestTraceparent = (c: Context): string | null => {
   const v = (c as Context<{ Variables: Record<string, unknown> }>).get(TRACEPARENT_VAR);
   return typeof v === "string" ? v : null;
 };
-
-/** What `@hono/node-server` passes as the env: Node's response, where headers can be set directly. */
-type NodeEnv = { readonly outgoing?: Pick<ServerResponse, "setHeader" | "headersSent"> };
 
 /** Latency buckets from 1 ms to 10 s: reserve P95 targets 120 ms, checkout 450 ms. */
 export const HTTP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -44,22 +40,16 @@ export const httpObservability = (deps: {
       parent: c.req.header("traceparent"),
     });
     (c as Context<{ Variables: Record<string, unknown> }>).set(TRACEPARENT_VAR, span.traceparent);
-    // Served by Node (@hono/node-server): the header goes on Node's response directly, so the answer's
-    // headers stay a plain object (adding to `c.res.headers` builds a WHATWG Headers per request).
-    const outgoing = (c.env as NodeEnv | undefined)?.outgoing;
-    const direct = outgoing !== undefined && !outgoing.headersSent;
-    if (direct) outgoing.setHeader("traceparent", span.traceparent);
     await next();
     const pattern = routePath(c);
     // Only the catch-all middleware matched: no route (a 404 from notFound).
     const route = pattern === "" || pattern === "*" || pattern === "/*" ? "unmatched" : pattern;
     const status = c.res.status;
-    if (!direct)
-      try {
-        c.res.headers.set("traceparent", span.traceparent);
-      } catch {
-        // An immutable response (a proxied fetch): the header cannot be added; the trace still ran.
-      }
+    try {
+      c.res.headers.set("traceparent", span.traceparent);
+    } catch {
+      // An immutable response (a proxied fetch): the header cannot be added; the trace still ran.
+    }
     duration.observe(
       { method: c.req.method, route, status: String(status) },
       (performance.now() - started) / 1000,
