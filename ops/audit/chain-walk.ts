@@ -44,13 +44,15 @@ export const chainWalker = (
 
   return {
     push(e: EventEnvelope): ReadonlyArray<Issue> {
+      // Every path below asks whether the event hashes right: hash it once.
+      const hashed = hashOk(e);
       // The common case, an event in order that links and hashes: the same checks as below, and nothing
       // to report (no array to make).
       if (
+        hashed &&
         e.streamId === streamId &&
         e.revision === expected &&
-        (linkUnknown || e.prevHash === prevHash) &&
-        hashOk(e)
+        (linkUnknown || e.prevHash === prevHash)
       ) {
         anchor(e);
         return NO_ISSUES;
@@ -69,7 +71,7 @@ export const chainWalker = (
           message: `revision ${e.revision} appears after revision ${expected - 1} (moved or duplicated)`,
         });
         lose(e.revision);
-        if (!hashOk(e))
+        if (!hashed)
           issues.push({ revision: e.revision, rule: "chain/hash-mismatch", message: hashMessage(e) });
         return issues; // keep the anchor on the highest revision seen
       }
@@ -98,7 +100,7 @@ export const chainWalker = (
               : `revision ${before} hashes to ${prevHash}, but revision ${e.revision} was sealed after ${e.prevHash}: revision ${before} was rewritten after revision ${e.revision} was sealed`,
         });
       }
-      if (!hashOk(e))
+      if (!hashed)
         issues.push({ revision: e.revision, rule: "chain/hash-mismatch", message: hashMessage(e) });
       anchor(e);
       return issues;
