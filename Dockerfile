@@ -1,5 +1,5 @@
 # One image for every holdfast role: `docker run holdfast:local serve --roles <role>` (see compose.yaml).
-# TypeScript runs through tsx's loader (ops/bin/holdfast.mjs), so there is no build step.
+# TypeScript runs through esbuild's transform (ops/bin/ts-loader.mjs), so there is no build step.
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app

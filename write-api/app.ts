@@ -140,7 +140,6 @@ export const makeWriteApi = (deps: WriteApiDeps): Hono<AuthEnv> => {
       idempotency: { scope: userId, key: key.right, body: body.right.raw },
       // An edge refusal is recorded as the key's answer by `submit`: a retry replays it, even after a
       // restock. The sold-out rule (nothing available, fresh figures, named revision): sold-out.ts.
-      // (A method, not an arrow property: under tsx a named arrow made per request costs a `__name`.)
       async edge() {
         const refusal = await edgeSoldOut(c, deps.availability, sku.right, nowMs);
         if (refusal !== null) deps.edgeRefusal?.("sold-out");

@@ -46,9 +46,7 @@ const concat = (chunks: ReadonlyArray<Uint8Array>, size: number): Uint8Array => 
 const BROKE_OFF = "the body could not be read (the connection broke off)";
 
 /**
- * One body read straight from Node's request. A class, not closures: its listeners are made once per
- * request by member assignment (under tsx, every named arrow function made per call costs a `__name`
- * property definition, several per request here).
+ * One body read straight from Node's request: its state and its three listeners, made once per request.
  */
 class IncomingReader {
   private readonly chunks: Uint8Array[] = [];

@@ -346,7 +346,7 @@ describe("payment saga with the gateway simulator", () => {
 const spawnSaga = (databaseUrl: string, gatewayUrl: string) => {
   const proc: ChildProcess = spawn(
     process.execPath,
-    ["--import", "tsx", "commands/payments/testing/saga-process.ts"],
+    ["--import", "./ops/bin/ts-loader.mjs", "commands/payments/testing/saga-process.ts"],
     {
       env: { ...process.env, SAGA_DATABASE_URL: databaseUrl, SAGA_GATEWAY_URL: gatewayUrl },
       stdio: ["ignore", "pipe", "inherit"],

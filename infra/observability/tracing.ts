@@ -53,7 +53,7 @@ const kinds: Record<SpanKindName, SpanKind> = {
 
 /**
  * A span that records nothing. Its methods are shared (on the prototype), not made per span: every HTTP
- * request opens one, and under tsx every arrow function created per call costs a `__name` definition.
+ * request opens one.
  */
 class PassThroughSpan implements SpanHandle {
   readonly traceparent: string;

@@ -293,8 +293,7 @@ export class Ledger {
   }
 }
 
-// Module-level rather than a closure per event: the tsx/esbuild keepNames helper names every closure
-// as it is created, which showed in the profile of `audit verify`.
+// Module-level rather than a closure made per event.
 const inconsistent = (issues: Issue[], revision: number, message: string): void => {
   issues.push({ revision, rule: "invariant/consistency", message });
 };

@@ -1,6 +1,5 @@
-// Worker threads do not inherit the main thread's tsx loader: register it, then load the TypeScript entry.
+// Worker threads do not inherit the main thread's module hooks: register them, then load the TypeScript entry.
 import { workerData } from "node:worker_threads";
-import { register } from "tsx/esm/api";
+import "../bin/ts-loader.mjs";
 
-register();
 await import(workerData.entry);

@@ -1,5 +1,5 @@
 /**
- * `node --import tsx ops/bench/profile-top.ts FILE.cpuprofile [N]`: the top N (default 25) self-time
+ * `node --import ./ops/bin/ts-loader.mjs ops/bench/profile-top.ts FILE.cpuprofile [N]`: the top N (default 25) self-time
  * items of a V8 CPU profile (`node --cpu-prof`), by function and file, with their share of the samples.
  * Used to name what a benchmark's process spends its time on, before and after a change.
  */

@@ -154,7 +154,7 @@ if (process.argv.includes("--serve")) {
     process.stdout.write(`seeded: hot SKU at revision ${check?.revision}, ${PRODUCTS} products indexed\n`);
 
     const child = fork(new URL(import.meta.url).pathname, ["--serve", namespace, prefix], {
-      execArgv: ["--import", "tsx"],
+      execArgv: ["--import", new URL("../bin/ts-loader.mjs", import.meta.url).pathname],
     });
     const ports = await new Promise<{ api: number; raw: number }>((resolve) =>
       child.once("message", (m) => resolve(m as never)),

@@ -205,7 +205,7 @@ try {
     [
       ...(PROFILE_DIR === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}/ceiling`]),
       "--import",
-      "tsx",
+      "./ops/bin/ts-loader.mjs",
       "ops/bench/ceiling-server.ts",
     ],
     {

@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-// The `holdfast` CLI. TypeScript sources run through tsx's loader, so the repository needs no build step.
-import { register } from "tsx/esm/api";
+// The `holdfast` CLI. TypeScript sources run through ts-loader.mjs (esbuild), so the repository needs no build step.
+import "./ts-loader.mjs";
 
-register();
 await import("../cli/main.ts");

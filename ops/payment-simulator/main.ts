@@ -1,4 +1,4 @@
-// Standalone payment gateway simulator: `node --import tsx ops/payment-simulator/main.ts [--port 8090]
+// Standalone payment gateway simulator: `node --import ./ops/bin/ts-loader.mjs ops/payment-simulator/main.ts [--port 8090]
 // [--latency-ms 100] [--sigma 0.3] [--decline-rate 0] [--error-rate 0] [--hang-rate 0] [--lost-rate 0]`.
 import { parseArgs } from "node:util";
 import { startPaymentSimulator } from "./server.ts";

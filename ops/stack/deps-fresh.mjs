@@ -2,7 +2,7 @@
 // Exit 0 when node_modules already holds every package package-lock.json pins (at the pinned version),
 // 1 otherwise. ops/dev.sh and ops/test.sh run `npm ci` only on 1: `npm ci` wipes node_modules first,
 // which must not happen while the tree is fine (other processes may be using it). Plain JS on purpose:
-// it runs before dependencies (and so tsx) exist.
+// it runs before dependencies (and so esbuild, which loads the TypeScript) exist.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 

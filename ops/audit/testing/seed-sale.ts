@@ -5,7 +5,7 @@ import { runSale } from "./sale.ts";
 
 /**
  * A synthetic, realistic sale in a fresh PostgreSQL database, for trying the auditor by hand:
- *   node --import tsx ops/audit/testing/seed-sale.ts postgres://postgres@127.0.0.1:5432/hf_demo [SKU] [CHUNKS]
+ *   node --import ./ops/bin/ts-loader.mjs ops/audit/testing/seed-sale.ts postgres://postgres@127.0.0.1:5432/hf_demo [SKU] [CHUNKS]
  * SKU may be a comma-separated list (one sale each). Creates the database (it must not exist), decides the sale with the command handler's decideChunk and
  * appends it, like a real sale after Kafka. Prints the stream id and its number of events.
  */
