@@ -174,6 +174,7 @@ try {
         store,
         target,
         batchSize: PAGE,
+        workerBoot: new URL("../audit/verify-worker-boot.mjs", import.meta.url),
         onProgress: (p) => {
           if (Date.now() - lastPrint > 2000) {
             lastPrint = Date.now();

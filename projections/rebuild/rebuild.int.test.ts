@@ -80,6 +80,7 @@ const runLive = (projection: Projection) => {
 const rebuildUnderLoad = async (
   target: Parameters<typeof rebuildProjection>[0]["target"],
   read: () => Promise<boolean>,
+  workerBoot?: URL,
 ) => {
   let writing = true;
   let failedReads = 0;
@@ -98,7 +99,12 @@ const rebuildUnderLoad = async (
       await new Promise((r) => setTimeout(r, 2));
     }
   })();
-  const result = await rebuildProjection({ store, target, batchSize: 300 });
+  const result = await rebuildProjection({
+    store,
+    target,
+    batchSize: 300,
+    ...(workerBoot === undefined ? {} : { workerBoot }),
+  });
   writing = false;
   await Promise.all([writer, reader]);
   return { result, failedReads, reads };
@@ -115,7 +121,11 @@ afterAll(async () => {
   await store.close();
 });
 
-describe("rebuild beside the live generation, then swap", () => {
+describe.each([
+  { on: "this thread", workerBoot: undefined },
+  // Each page decoded and folded on a worker thread, applied here from its merged batch text.
+  { on: "a worker thread", workerBoot: new URL("../../ops/audit/verify-worker-boot.mjs", import.meta.url) },
+])("rebuild beside the live generation, then swap (decoded on $on)", ({ workerBoot }) => {
   let t: ReturnType<typeof testRedis>;
   let scratch: ReturnType<typeof testRedis>;
   beforeAll(() => {
@@ -133,16 +143,33 @@ describe("rebuild beside the live generation, then swap", () => {
     await eventually(async () =>
       (await readAvailability(t.redis, "rb-7", { namespace: t.namespace })) ? true : undefined,
     );
+    const target = availabilityTarget(t.redis, t.namespace);
+    let preparedBatches = 0;
+    const counted = {
+      ...target,
+      prepared: {
+        name: target.prepared!.name,
+        apply: async (...args: Parameters<NonNullable<typeof target.prepared>["apply"]>) => {
+          const ok = await target.prepared!.apply(...args);
+          if (ok) preparedBatches += 1;
+          return ok;
+        },
+      },
+    };
     let n = 0;
     const { result, failedReads, reads } = await rebuildUnderLoad(
-      availabilityTarget(t.redis, t.namespace),
+      counted,
       async () => {
         n += 1;
         const a = await readAvailability(t.redis, `rb-${n % SKUS}`, { namespace: t.namespace });
         return a !== null && a.total === 100_000;
       },
+      workerBoot,
     );
     expect(result).toMatchObject({ _tag: "Swapped", previous: "1" });
+    // On a worker thread every batch is applied from its prepared text; without one, none is.
+    if (workerBoot === undefined) expect(preparedBatches).toBe(0);
+    else expect(preparedBatches).toBeGreaterThan(0);
     expect(failedReads).toBe(0);
     expect(reads).toBeGreaterThan(0);
     await fromScratch(availabilityProjection(scratch.redis, { namespace: scratch.namespace }));

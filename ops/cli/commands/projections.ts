@@ -152,7 +152,14 @@ export const registerProjections = (program: Command): void => {
         const rate = Math.round(p.events / Math.max(0.001, (Date.now() - started) / 1000));
         bar.update(permille, { events: p.events, rate, phase: p.phase });
       };
-      const result = await rebuildProjection({ store: store.right, target, batchSize, onProgress });
+      const result = await rebuildProjection({
+        store: store.right,
+        target,
+        batchSize,
+        onProgress,
+        // Availability decodes and folds each page on a worker thread while this one writes.
+        workerBoot: new URL("../../audit/verify-worker-boot.mjs", import.meta.url),
+      });
       bar.update(1000);
       bar.stop();
       await store.right.close();
