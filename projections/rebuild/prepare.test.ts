@@ -45,6 +45,8 @@ describe("preparing a rebuild's pages", () => {
   it("a worker thread answers each page as this thread would, in the order given", async () => {
     const preparer = workerPreparer("availability", boot);
     try {
+      expect(await preparer.prepare(pages[0]!)).toBeNull(); // not loaded yet: the usual road
+      expect(await preparer.loaded).toBe(true);
       const answers = await Promise.all(pages.map((p) => preparer.prepare(p)));
       expect(answers).toEqual(pages.map((p) => preparePage("availability", p)));
     } finally {
@@ -55,6 +57,7 @@ describe("preparing a rebuild's pages", () => {
   it("a thread that fails answers null, so every page takes the usual road", async () => {
     const preparer = workerPreparer("availability", new URL("./no-such-boot.mjs", import.meta.url));
     try {
+      expect(await preparer.loaded).toBe(false);
       expect(await preparer.prepare(pages[0]!)).toBeNull();
       expect(await preparer.prepare(pages[1]!)).toBeNull();
     } finally {

@@ -66,30 +66,50 @@ export interface PagePreparer {
   close(): Promise<void>;
 }
 
+/** What the worker thread posts: `ready` once it has loaded, then each page's answer in order. */
+export type FromPrepareWorker = { readonly ready: true } | string | null;
+
 /**
  * A worker thread that prepares pages for `name` (prepare-worker.ts), one after the other in the order
  * given, so answers come back in feed order. `boot` is the module the thread starts from: it registers
- * the TypeScript hooks, then imports `workerData.entry` (ops/audit/verify-worker-boot.mjs). If the
- * thread fails, every page still waiting and every later one answers `null` (the usual road, here).
+ * the TypeScript hooks, then imports `workerData.entry` (ops/audit/verify-worker-boot.mjs). Until the
+ * thread has loaded, and for good once it fails, pages answer `null` at once (the usual road, on this
+ * thread), so its start-up never holds the rebuild up.
  * One thread: with two (pages in turn) the 2-core machine ran the availability rebuild slower
  * (113,000 against 159,000 events/s), the threads competing with PostgreSQL and Redis.
  */
-export const workerPreparer = (name: PreparedProjection, boot: URL): PagePreparer => {
+export const workerPreparer = (
+  name: PreparedProjection,
+  boot: URL,
+): PagePreparer & { readonly loaded: Promise<boolean> } => {
   const worker = new Worker(boot, {
     workerData: { entry: new URL("./prepare-worker.ts", import.meta.url).href, name },
   });
   const waiting: Array<(prepared: string | null) => void> = [];
+  let ready = false;
   let failed = false;
+  let settleLoaded: (loaded: boolean) => void = () => {};
+  const loaded = new Promise<boolean>((resolve) => {
+    settleLoaded = resolve;
+  });
   const fail = () => {
     failed = true;
+    settleLoaded(false);
     for (const resolve of waiting.splice(0)) resolve(null);
   };
-  worker.on("message", (prepared: string | null) => waiting.shift()?.(prepared));
+  worker.on("message", (m: FromPrepareWorker) => {
+    if (m !== null && typeof m === "object") {
+      ready = true;
+      settleLoaded(true);
+    } else waiting.shift()?.(m);
+  });
   worker.on("error", fail);
   worker.on("exit", fail);
   return {
+    /** Whether the thread loaded (`false`: it failed first). */
+    loaded,
     prepare: (page) =>
-      failed
+      failed || !ready
         ? Promise.resolve(null)
         : new Promise((resolve) => {
             waiting.push(resolve);
@@ -99,4 +119,21 @@ export const workerPreparer = (name: PreparedProjection, boot: URL): PagePrepare
       await worker.terminate();
     },
   };
+};
+
+/**
+ * `f` with a worker thread preparing pages for a target that has a prepared form (closed when `f` is
+ * done), else with none: what a rebuild's caller runs `rebuildProjection` in.
+ */
+export const withWorkerPreparer = async <A>(
+  prepared: { readonly name: PreparedProjection } | undefined,
+  boot: URL,
+  f: (preparer: PagePreparer | undefined) => Promise<A>,
+): Promise<A> => {
+  const preparer = prepared === undefined ? undefined : workerPreparer(prepared.name, boot);
+  try {
+    return await f(preparer);
+  } finally {
+    await preparer?.close();
+  }
 };

@@ -21,6 +21,7 @@ import { testDatabase } from "../testing/postgres.ts";
 import { testRedis } from "../testing/redis.ts";
 import { cancelled, listed, orderPlaced, paid, placed } from "../../event-schemas/testing/sku-events.ts";
 import { eventually, type SkuScenario, skuScenario } from "../testing/scenario.ts";
+import { type PagePreparer, workerPreparer } from "./prepare.ts";
 import { rebuildProjection } from "./rebuild.ts";
 import { availabilityTarget, ordersTarget, productsTarget } from "./targets.ts";
 
@@ -80,7 +81,7 @@ const runLive = (projection: Projection) => {
 const rebuildUnderLoad = async (
   target: Parameters<typeof rebuildProjection>[0]["target"],
   read: () => Promise<boolean>,
-  workerBoot?: URL,
+  preparer?: PagePreparer,
 ) => {
   let writing = true;
   let failedReads = 0;
@@ -103,7 +104,7 @@ const rebuildUnderLoad = async (
     store,
     target,
     batchSize: 300,
-    ...(workerBoot === undefined ? {} : { workerBoot }),
+    ...(preparer === undefined ? {} : { preparer }),
   });
   writing = false;
   await Promise.all([writer, reader]);
@@ -122,10 +123,10 @@ afterAll(async () => {
 });
 
 describe.each([
-  { on: "this thread", workerBoot: undefined },
+  { on: "this thread", worker: false },
   // Each page decoded and folded on a worker thread, applied here from its merged batch text.
-  { on: "a worker thread", workerBoot: new URL("../../ops/audit/verify-worker-boot.mjs", import.meta.url) },
-])("rebuild beside the live generation, then swap (decoded on $on)", ({ workerBoot }) => {
+  { on: "a worker thread", worker: true },
+])("rebuild beside the live generation, then swap (decoded on $on)", ({ worker }) => {
   let t: ReturnType<typeof testRedis>;
   let scratch: ReturnType<typeof testRedis>;
   beforeAll(() => {
@@ -156,6 +157,10 @@ describe.each([
         },
       },
     };
+    const preparer = worker
+      ? workerPreparer("availability", new URL("../../ops/audit/verify-worker-boot.mjs", import.meta.url))
+      : undefined;
+    expect(await preparer?.loaded).toBe(worker ? true : undefined);
     let n = 0;
     const { result, failedReads, reads } = await rebuildUnderLoad(
       counted,
@@ -164,11 +169,12 @@ describe.each([
         const a = await readAvailability(t.redis, `rb-${n % SKUS}`, { namespace: t.namespace });
         return a !== null && a.total === 100_000;
       },
-      workerBoot,
+      preparer,
     );
+    await preparer?.close();
     expect(result).toMatchObject({ _tag: "Swapped", previous: "1" });
     // On a worker thread every batch is applied from its prepared text; without one, none is.
-    if (workerBoot === undefined) expect(preparedBatches).toBe(0);
+    if (!worker) expect(preparedBatches).toBe(0);
     else expect(preparedBatches).toBeGreaterThan(0);
     expect(failedReads).toBe(0);
     expect(reads).toBeGreaterThan(0);

@@ -3,7 +3,7 @@ import type { EventStore, GlobalPosition, StoredEvent } from "../../infra/event-
 import { applyProjected, DEFAULT_RETRY } from "../runtime/apply.ts";
 import { describeStoreError, projectStoredPage } from "../runtime/project-stored.ts";
 import type { ProjectedEvent, Projection } from "../runtime/projection.ts";
-import { type PagePreparer, type PreparedProjection, workerPreparer } from "./prepare.ts";
+import type { PagePreparer, PreparedProjection } from "./prepare.ts";
 
 /** One rebuildable read model: how to make a generation beside the live one, fill it, swap it in. */
 export interface RebuildTarget {
@@ -58,29 +58,13 @@ export const rebuildProjection = async (deps: {
   readonly onProgress?: (p: RebuildProgress) => void;
   readonly maxSwapAttempts?: number;
   /**
-   * The module a worker thread starts from (it registers the TypeScript hooks, then imports
-   * `workerData.entry`: ops/audit/verify-worker-boot.mjs), to decode and prepare batches there when the
-   * target can (`prepared`); without it, or for other targets, everything runs on this thread.
+   * Decodes and prepares the pages elsewhere (prepare.ts, `workerPreparer`: a worker thread) when the
+   * target has a prepared form; without it everything runs on this thread. The caller closes it.
    */
-  readonly workerBoot?: URL;
+  readonly preparer?: PagePreparer;
 }): Promise<RebuildResult> => {
-  const { target } = deps;
-  const preparer =
-    target.prepared !== undefined && deps.workerBoot !== undefined
-      ? workerPreparer(target.prepared.name, deps.workerBoot)
-      : null;
-  try {
-    return await rebuildWith(deps, preparer);
-  } finally {
-    await preparer?.close();
-  }
-};
-
-const rebuildWith = async (
-  deps: Parameters<typeof rebuildProjection>[0],
-  preparer: PagePreparer | null,
-): Promise<RebuildResult> => {
   const { store, target } = deps;
+  const preparer = target.prepared === undefined ? null : (deps.preparer ?? null);
   const batchSize = deps.batchSize ?? 2000;
   const generation = await target.createGeneration();
   const projection = target.projection(generation);
