@@ -19,6 +19,7 @@ import pg from "pg";
 import { openPool } from "../../infra/postgres/pool.ts";
 import { makePostgresEventStore } from "../../infra/event-store/postgres/index.ts";
 import { expectTip } from "../../infra/event-store/port.ts";
+import { withWorkerPreparer } from "../../projections/rebuild/prepare.ts";
 import { rebuildProjection } from "../../projections/rebuild/rebuild.ts";
 import { projectStoredPage } from "../../projections/runtime/project-stored.ts";
 import { availabilityTarget, ordersTarget, productsTarget } from "../../projections/rebuild/targets.ts";
@@ -170,20 +171,26 @@ try {
     const cpu0 = cpuMicros();
     let lastPrint = Date.now();
     const r = await profilePhase(PROFILE, target.name, () =>
-      rebuildProjection({
-        store,
-        target,
-        batchSize: PAGE,
-        onProgress: (p) => {
-          if (Date.now() - lastPrint > 2000) {
-            lastPrint = Date.now();
-            const s = Number(process.hrtime.bigint() - start) / 1e9;
-            process.stdout.write(
-              `  ${target.name}: ${p.events} events, ${Math.round(p.events / s)} events/s\n`,
-            );
-          }
-        },
-      }),
+      withWorkerPreparer(
+        target.prepared,
+        new URL("../audit/verify-worker-boot.mjs", import.meta.url),
+        (preparer) =>
+          rebuildProjection({
+            store,
+            target,
+            batchSize: PAGE,
+            ...(preparer === undefined ? {} : { preparer }),
+            onProgress: (p) => {
+              if (Date.now() - lastPrint > 2000) {
+                lastPrint = Date.now();
+                const s = Number(process.hrtime.bigint() - start) / 1e9;
+                process.stdout.write(
+                  `  ${target.name}: ${p.events} events, ${Math.round(p.events / s)} events/s\n`,
+                );
+              }
+            },
+          }),
+      ),
     );
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     const cpu = (cpuMicros() - cpu0) / Math.max(1, r._tag === "Swapped" ? r.events : 1);

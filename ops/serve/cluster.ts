@@ -24,6 +24,23 @@ export const HTTP_ROLES: ReadonlySet<string> = new Set(["write-api", "read-api"]
 export const HTTP_WORKER_V8_FLAGS: ReadonlyArray<string> = ["--max-semi-space-size=64"];
 const HTTP_EXEC_ARGV = [...HTTP_WORKER_V8_FLAGS, ...process.execArgv];
 
+/**
+ * V8 flags of the core process when it runs the projector, before the primary's own: 256 MiB semi-spaces,
+ * as compose.yaml's projector, the runbook's rebuild and `bench:rebuild` run (feed pages and their
+ * decoded events die young instead of being copied and promoted; ops/CAPACITY.md, "The feed and
+ * rebuilds").
+ */
+export const PROJECTOR_V8_FLAGS: ReadonlyArray<string> = ["--max-semi-space-size=256"];
+const PROJECTOR_EXEC_ARGV = [...PROJECTOR_V8_FLAGS, ...process.execArgv];
+
+/** The exec arguments of a forked part: its V8 flags, then the primary's own (which win). */
+export const execArgvOf = (env: Record<string, string>): ReadonlyArray<string> =>
+  env.HOLDFAST_SERVE_PART === "http"
+    ? HTTP_EXEC_ARGV
+    : (env.HOLDFAST_SERVE_ROLES ?? "").split(",").includes("projector")
+      ? PROJECTOR_EXEC_ARGV
+      : process.execArgv;
+
 export interface ClusterPart {
   readonly part: "http" | "core";
   readonly roles: ReadonlyArray<string>;
@@ -76,9 +93,7 @@ export const runPrimary = (
       stop("SIGTERM");
     });
   const fork = (p: (typeof parts)[number]) => {
-    cluster.setupPrimary({
-      execArgv: p.env.HOLDFAST_SERVE_PART === "http" ? HTTP_EXEC_ARGV : process.execArgv,
-    });
+    cluster.setupPrimary({ execArgv: [...execArgvOf(p.env)] });
     const w = cluster.fork(p.env);
     running.set(w, p);
     w.on("message", (message: unknown) => {

@@ -1,4 +1,5 @@
-import type { SkuEvent } from "../../event-schemas/index.ts";
+import { type SkuEvent, skuIdOf } from "../../event-schemas/index.ts";
+import type { ProjectedEvent } from "../runtime/projection.ts";
 import { type AvailabilityOp, type AvailabilityWrites, writeAvailability } from "./evolve.ts";
 import type { SkuGroup } from "./merge.ts";
 
@@ -58,9 +59,7 @@ class SkuFold implements AvailabilityWrites {
  * `fold.test.ts` checks it on random batches), without the per-event op arrays and their merge, which
  * were a fifth of a rebuild's CPU. Events of a SKU in stream order, as the feed delivers them.
  */
-export const foldBySku = (
-  events: ReadonlyArray<{ readonly s: string; readonly r: number; readonly event: SkuEvent }>,
-): SkuGroup[] => {
+export const foldBySku = (events: ReadonlyArray<SkuRevisionEvent>): SkuGroup[] => {
   const groups = new Map<string, SkuFold>();
   for (const e of events) {
     let g = groups.get(e.s);
@@ -80,3 +79,27 @@ export const foldBySku = (
   }
   return out;
 };
+
+/** A SKU stream's event as the fold takes it: the SKU, the event's revision, the event. */
+export interface SkuRevisionEvent {
+  readonly s: string;
+  readonly r: number;
+  readonly event: SkuEvent;
+}
+
+/** A batch's events of SKU streams (events of other streams have no place in this view), in feed order. */
+export const skuEventsOf = (events: ReadonlyArray<ProjectedEvent>): SkuRevisionEvent[] => {
+  const out: SkuRevisionEvent[] = [];
+  for (const e of events) {
+    const skuId = skuIdOf(e.envelope.streamId);
+    if (skuId !== undefined) out.push({ s: skuId, r: e.envelope.revision, event: e.event });
+  }
+  return out;
+};
+
+/**
+ * The merged apply script's batch argument (redis.ts, `APPLY_MERGED`'s ARGV[4]) for a batch of events:
+ * a pure function of the events, so a rebuild can compute it on a worker thread (projections/rebuild/).
+ */
+export const mergedBatchText = (events: ReadonlyArray<ProjectedEvent>): string =>
+  JSON.stringify(foldBySku(skuEventsOf(events)));

@@ -1,5 +1,4 @@
 import type { Redis } from "ioredis";
-import { type SkuEvent, skuIdOf } from "../../event-schemas/index.ts";
 import type { GlobalPosition } from "../../infra/event-store/port.ts";
 import {
   availabilityKeys,
@@ -9,7 +8,7 @@ import {
 } from "../../infra/redis/availability.ts";
 import { type Projection, tryProjection } from "../runtime/projection.ts";
 import { availabilityOps } from "./evolve.ts";
-import { foldBySku } from "./fold.ts";
+import { mergedBatchText, skuEventsOf } from "./fold.ts";
 
 /** Both scripts' first step: a batch for a generation that is no longer live writes nothing (KEYS[1]
  * pointer, ARGV[2] the generation that must be live, "" for a rebuild, which checks nothing). */
@@ -98,6 +97,53 @@ end
 return 'ok'
 `);
 
+/** Run an apply script for generation `g` (`live`: check that it is live, and publish). */
+const applyScript = (
+  redis: Redis,
+  ns: string,
+  g: string,
+  live: boolean,
+  script: typeof APPLY,
+  position: GlobalPosition,
+  batchText: string,
+) => {
+  const keys = availabilityKeys(ns);
+  return evalScript(
+    redis,
+    script,
+    [keys.pointer, keys.checkpoint(g)],
+    [keys.generationPrefix(g), live ? g : "", position.toString(), batchText, keys.channel("")],
+  );
+};
+
+/**
+ * A rebuild's batch (a generation that is not live yet) applied from its merged batch text
+ * (`mergedBatchText`, computed elsewhere, e.g. on a worker thread); `false` when it was not: a batch
+ * applied in part before (the script answers `split`) or Redis failing, which the caller then applies
+ * the usual way (`applyBatch`, with its per-event fallback and the runtime's retries).
+ */
+export const applyMergedRebuildBatch = async (
+  redis: Redis,
+  opts: { readonly namespace: string; readonly generation: string },
+  batchText: string,
+  position: GlobalPosition,
+): Promise<boolean> => {
+  try {
+    const out = await applyScript(
+      redis,
+      opts.namespace,
+      opts.generation,
+      false,
+      APPLY_MERGED,
+      position,
+      batchText,
+    );
+    return out === "ok";
+  } catch {
+    return false;
+  }
+};
+
 export interface AvailabilityProjectionOptions {
   readonly namespace?: string;
   /** A fixed generation (rebuilds); default: the live one behind the pointer, created on first use. */
@@ -141,32 +187,16 @@ export const availabilityProjection = (
     applyBatch: (events, position: GlobalPosition) => async () => {
       const g = gen ?? (live ? await liveAvailabilityGeneration(redis, ns) : "");
       gen = g;
-      const skuEvents: Array<{ s: string; r: number; event: SkuEvent }> = [];
-      for (const e of events) {
-        const skuId = skuIdOf(e.envelope.streamId);
-        if (skuId !== undefined) skuEvents.push({ s: skuId, r: e.envelope.revision, event: e.event });
-      }
-      const apply = (script: typeof APPLY, payload: unknown) =>
-        tryProjection(() =>
-          evalScript(
-            redis,
-            script,
-            [keys.pointer, keys.checkpoint(g)],
-            [
-              keys.generationPrefix(g),
-              live ? g : "",
-              position.toString(),
-              JSON.stringify(payload),
-              keys.channel(""),
-            ],
-          ),
-        )();
-      let r = await apply(APPLY_MERGED, foldBySku(skuEvents));
-      if (r._tag === "Right" && r.right === "split")
+      const apply = (script: typeof APPLY, batchText: string) =>
+        tryProjection(() => applyScript(redis, ns, g, live, script, position, batchText))();
+      let r = await apply(APPLY_MERGED, mergedBatchText(events));
+      if (r._tag === "Right" && r.right === "split") {
+        const skuEvents = skuEventsOf(events);
         r = await apply(
           APPLY,
-          skuEvents.map((e) => ({ s: e.s, r: e.r, o: availabilityOps(e.event, e.r) })),
+          JSON.stringify(skuEvents.map((e) => ({ s: e.s, r: e.r, o: availabilityOps(e.event, e.r) }))),
         );
+      }
       if (r._tag === "Left") return r;
       const out = String(r.right);
       if (out.startsWith("superseded:")) {

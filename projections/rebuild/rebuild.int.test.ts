@@ -21,6 +21,7 @@ import { testDatabase } from "../testing/postgres.ts";
 import { testRedis } from "../testing/redis.ts";
 import { cancelled, listed, orderPlaced, paid, placed } from "../../event-schemas/testing/sku-events.ts";
 import { eventually, type SkuScenario, skuScenario } from "../testing/scenario.ts";
+import { type PagePreparer, workerPreparer } from "./prepare.ts";
 import { rebuildProjection } from "./rebuild.ts";
 import { availabilityTarget, ordersTarget, productsTarget } from "./targets.ts";
 
@@ -80,6 +81,7 @@ const runLive = (projection: Projection) => {
 const rebuildUnderLoad = async (
   target: Parameters<typeof rebuildProjection>[0]["target"],
   read: () => Promise<boolean>,
+  preparer?: PagePreparer,
 ) => {
   let writing = true;
   let failedReads = 0;
@@ -98,7 +100,12 @@ const rebuildUnderLoad = async (
       await new Promise((r) => setTimeout(r, 2));
     }
   })();
-  const result = await rebuildProjection({ store, target, batchSize: 300 });
+  const result = await rebuildProjection({
+    store,
+    target,
+    batchSize: 300,
+    ...(preparer === undefined ? {} : { preparer }),
+  });
   writing = false;
   await Promise.all([writer, reader]);
   return { result, failedReads, reads };
@@ -115,7 +122,11 @@ afterAll(async () => {
   await store.close();
 });
 
-describe("rebuild beside the live generation, then swap", () => {
+describe.each([
+  { on: "this thread", worker: false },
+  // Each page decoded and folded on a worker thread, applied here from its merged batch text.
+  { on: "a worker thread", worker: true },
+])("rebuild beside the live generation, then swap (decoded on $on)", ({ worker }) => {
   let t: ReturnType<typeof testRedis>;
   let scratch: ReturnType<typeof testRedis>;
   beforeAll(() => {
@@ -133,16 +144,38 @@ describe("rebuild beside the live generation, then swap", () => {
     await eventually(async () =>
       (await readAvailability(t.redis, "rb-7", { namespace: t.namespace })) ? true : undefined,
     );
+    const target = availabilityTarget(t.redis, t.namespace);
+    let preparedBatches = 0;
+    const counted = {
+      ...target,
+      prepared: {
+        name: target.prepared!.name,
+        apply: async (...args: Parameters<NonNullable<typeof target.prepared>["apply"]>) => {
+          const ok = await target.prepared!.apply(...args);
+          if (ok) preparedBatches += 1;
+          return ok;
+        },
+      },
+    };
+    const preparer = worker
+      ? workerPreparer("availability", new URL("../../ops/audit/verify-worker-boot.mjs", import.meta.url))
+      : undefined;
+    expect(await preparer?.loaded).toBe(worker ? true : undefined);
     let n = 0;
     const { result, failedReads, reads } = await rebuildUnderLoad(
-      availabilityTarget(t.redis, t.namespace),
+      counted,
       async () => {
         n += 1;
         const a = await readAvailability(t.redis, `rb-${n % SKUS}`, { namespace: t.namespace });
         return a !== null && a.total === 100_000;
       },
+      preparer,
     );
+    await preparer?.close();
     expect(result).toMatchObject({ _tag: "Swapped", previous: "1" });
+    // On a worker thread every batch is applied from its prepared text; without one, none is.
+    if (!worker) expect(preparedBatches).toBe(0);
+    else expect(preparedBatches).toBeGreaterThan(0);
     expect(failedReads).toBe(0);
     expect(reads).toBeGreaterThan(0);
     await fromScratch(availabilityProjection(scratch.redis, { namespace: scratch.namespace }));

@@ -1,7 +1,7 @@
 import type { Client } from "@elastic/elasticsearch";
 import type { Redis } from "ioredis";
 import type { Pool } from "pg";
-import { availabilityProjection } from "../availability/redis.ts";
+import { applyMergedRebuildBatch, availabilityProjection } from "../availability/redis.ts";
 import {
   createAvailabilityGeneration,
   dropAvailabilityGeneration,
@@ -27,6 +27,11 @@ export const availabilityTarget = (redis: Redis, namespace: string): RebuildTarg
   projection: (gen) => availabilityProjection(redis, { namespace, generation: gen }),
   swap: (gen) => swapAvailabilityGeneration(redis, namespace, gen),
   drop: (gen) => dropAvailabilityGeneration(redis, namespace, gen),
+  prepared: {
+    name: "availability",
+    apply: (generation, batchText, position) =>
+      applyMergedRebuildBatch(redis, { namespace, generation }, batchText, position),
+  },
 });
 
 export const ordersTarget = (pool: Pool): RebuildTarget => ({

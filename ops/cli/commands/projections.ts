@@ -13,6 +13,7 @@ import { openPool } from "../../../infra/postgres/pool.ts";
 import { makeRedis } from "../../../infra/redis/client.ts";
 import { REBUILDABLE, type RebuildableProjection, readSideNamesFor } from "../../../projections/names.ts";
 import { inspectProjections } from "../../../projections/rebuild/inspect.ts";
+import { withWorkerPreparer } from "../../../projections/rebuild/prepare.ts";
 import { type RebuildProgress, rebuildProjection } from "../../../projections/rebuild/rebuild.ts";
 import { rebuildTarget } from "../../../projections/rebuild/targets.ts";
 import { redisStatusSink } from "../../../projections/runtime/status.ts";
@@ -152,7 +153,17 @@ export const registerProjections = (program: Command): void => {
         const rate = Math.round(p.events / Math.max(0.001, (Date.now() - started) / 1000));
         bar.update(permille, { events: p.events, rate, phase: p.phase });
       };
-      const result = await rebuildProjection({ store: store.right, target, batchSize, onProgress });
+      // Availability decodes and folds each page on a worker thread while this one writes.
+      const boot = new URL("../../audit/verify-worker-boot.mjs", import.meta.url);
+      const result = await withWorkerPreparer(target.prepared, boot, (preparer) =>
+        rebuildProjection({
+          store: store.right,
+          target,
+          batchSize,
+          onProgress,
+          ...(preparer === undefined ? {} : { preparer }),
+        }),
+      );
       bar.update(1000);
       bar.stop();
       await store.right.close();
