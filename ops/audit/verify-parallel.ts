@@ -40,7 +40,7 @@ export const verifyStoreParallel = async (
   if (n <= 1) return verifyStore(store, opts);
   const queue = [...ids.right];
   const reports = new Map<string, StreamReport>();
-  const boot = new URL("./verify-worker-boot.mjs", import.meta.url);
+  const boot = new URL("../bin/worker-boot.mjs", import.meta.url);
   const entry = new URL("./verify-worker.ts", import.meta.url).href;
   const failure = await new Promise<string | null>((resolve) => {
     let running = n;

@@ -208,7 +208,7 @@ const parallel = async (n: number, replay: boolean) => {
   const workers = Array.from(
     { length: n },
     () =>
-      new Worker(new URL("../audit/verify-worker-boot.mjs", import.meta.url), {
+      new Worker(new URL("../bin/worker-boot.mjs", import.meta.url), {
         workerData: {
           entry: new URL("./audit-worker.ts", import.meta.url).href,
           texts,

@@ -171,25 +171,22 @@ try {
     const cpu0 = cpuMicros();
     let lastPrint = Date.now();
     const r = await profilePhase(PROFILE, target.name, () =>
-      withWorkerPreparer(
-        target.prepared,
-        new URL("../audit/verify-worker-boot.mjs", import.meta.url),
-        (preparer) =>
-          rebuildProjection({
-            store,
-            target,
-            batchSize: PAGE,
-            ...(preparer === undefined ? {} : { preparer }),
-            onProgress: (p) => {
-              if (Date.now() - lastPrint > 2000) {
-                lastPrint = Date.now();
-                const s = Number(process.hrtime.bigint() - start) / 1e9;
-                process.stdout.write(
-                  `  ${target.name}: ${p.events} events, ${Math.round(p.events / s)} events/s\n`,
-                );
-              }
-            },
-          }),
+      withWorkerPreparer(target.prepared, new URL("../bin/worker-boot.mjs", import.meta.url), (preparer) =>
+        rebuildProjection({
+          store,
+          target,
+          batchSize: PAGE,
+          ...(preparer === undefined ? {} : { preparer }),
+          onProgress: (p) => {
+            if (Date.now() - lastPrint > 2000) {
+              lastPrint = Date.now();
+              const s = Number(process.hrtime.bigint() - start) / 1e9;
+              process.stdout.write(
+                `  ${target.name}: ${p.events} events, ${Math.round(p.events / s)} events/s\n`,
+              );
+            }
+          },
+        }),
       ),
     );
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;

@@ -8,7 +8,7 @@ import { skuScenario } from "../testing/scenario.ts";
 import { saleWorkload } from "../testing/workload.ts";
 import { pageMessage, pageOfMessage, preparePage, workerPreparer } from "./prepare.ts";
 
-const boot = new URL("../../ops/audit/verify-worker-boot.mjs", import.meta.url);
+const boot = new URL("../../ops/bin/worker-boot.mjs", import.meta.url);
 let store: EventStore;
 let pages: StoredEvent[][];
 

@@ -72,7 +72,7 @@ export type FromPrepareWorker = { readonly ready: true } | string | null;
 /**
  * A worker thread that prepares pages for `name` (prepare-worker.ts), one after the other in the order
  * given, so answers come back in feed order. `boot` is the module the thread starts from: it registers
- * the TypeScript hooks, then imports `workerData.entry` (ops/audit/verify-worker-boot.mjs). Until the
+ * the TypeScript hooks, then imports `workerData.entry` (ops/bin/worker-boot.mjs). Until the
  * thread has loaded, and for good once it fails, pages answer `null` at once (the usual road, on this
  * thread), so its start-up never holds the rebuild up.
  * One thread: with two (pages in turn) the 2-core machine ran the availability rebuild slower

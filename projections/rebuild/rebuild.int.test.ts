@@ -158,7 +158,7 @@ describe.each([
       },
     };
     const preparer = worker
-      ? workerPreparer("availability", new URL("../../ops/audit/verify-worker-boot.mjs", import.meta.url))
+      ? workerPreparer("availability", new URL("../../ops/bin/worker-boot.mjs", import.meta.url))
       : undefined;
     expect(await preparer?.loaded).toBe(worker ? true : undefined);
     let n = 0;

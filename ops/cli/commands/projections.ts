@@ -154,7 +154,7 @@ export const registerProjections = (program: Command): void => {
         bar.update(permille, { events: p.events, rate, phase: p.phase });
       };
       // Availability decodes and folds each page on a worker thread while this one writes.
-      const boot = new URL("../../audit/verify-worker-boot.mjs", import.meta.url);
+      const boot = new URL("../../bin/worker-boot.mjs", import.meta.url);
       const result = await withWorkerPreparer(target.prepared, boot, (preparer) =>
         rebuildProjection({
           store: store.right,
