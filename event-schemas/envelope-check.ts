@@ -2,13 +2,17 @@ import type { EventEnvelope } from "./envelope.ts";
 import { ISO_INSTANT_PATTERN } from "./primitives.ts";
 
 // Character loops rather than the codecs' regular expressions: on this path a 64-character class
-// regex cost microseconds per event, the loops a small fraction of that.
+// regex cost microseconds per event, the loops a small fraction of that. A table lookup per character
+// rather than range tests: in random hex (hashes, v4 UUIDs) "digit or a-f" is a coin toss the branch
+// predictor loses, which made the range tests (and the same class in a regular expression) ~2.5× slower.
+const NOT_HEX = new Uint8Array(65536).fill(1);
+for (const c of "0123456789abcdef") NOT_HEX[c.charCodeAt(0)] = 0;
+/** Whether `s` holds only lower-case hex digits from `from` to `to` (and `to <= s.length`). */
 export const isHexAt = (s: string, from: number, to: number): boolean => {
-  for (let i = from; i < to; i++) {
-    const c = s.charCodeAt(i);
-    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
-  }
-  return true;
+  if (to > s.length) return false;
+  let bad = 0;
+  for (let i = from; i < to; i++) bad |= NOT_HEX[s.charCodeAt(i)]!;
+  return bad === 0;
 };
 const isSha256Hex = (s: string): boolean => s.length === 64 && isHexAt(s, 0, 64);
 /** `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$` */

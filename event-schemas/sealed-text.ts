@@ -48,6 +48,9 @@ const OCCURRED_AT_MEMBER = ',"occurredAt":"';
  */
 const HASH_MEMBER = ',"hash":"';
 
+/** From the start of the hash member to its 64 digits. */
+export const HASH_DIGITS_OFFSET = HASH_MEMBER.length;
+
 /** The length of `,"hash":"<64 hex>"`. */
 export const HASH_MEMBER_LENGTH = HASH_MEMBER.length + 64 + 1;
 

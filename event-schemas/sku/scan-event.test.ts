@@ -290,6 +290,22 @@ describe("scanEvent", { timeout: 60_000 }, () => {
     }
   });
 
+  it("refuses a hash or prevHash with any digit that is not lower-case hex, as the codec does", () => {
+    // The pattern takes any 64 characters but a quote there; the digits are checked after the match.
+    const t = sample();
+    const r = JSON.parse(t) as EventEnvelope;
+    for (const member of ["hash", "prevHash"] as const) {
+      const at = t.indexOf(`"${member}":"`) + member.length + 4;
+      expect(t.slice(at, at + 64)).toBe(r[member]);
+      for (const i of [0, 1, 31, 62, 63])
+        for (const bad of ["A", "g", "-", "\\", " ", "é", "\u0001"]) {
+          const m = t.slice(0, at + i) + bad + t.slice(at + i + 1);
+          expect(reference(m)).toBeNull();
+          expect(scanEvent(m)).toBeNull();
+        }
+    }
+  });
+
   it("refuses an instant of the right shape that is no real time, as the codec does", () => {
     const t = sample();
     const occurred = (JSON.parse(t) as EventEnvelope).occurredAt;

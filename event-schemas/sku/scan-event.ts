@@ -1,8 +1,8 @@
 import * as t from "io-ts";
 import { chainHash } from "../chain-hash.ts";
 import type { EventEnvelope } from "../envelope.ts";
-import { HASH_MEMBER_LENGTH, withoutHashMember } from "../sealed-text.ts";
-import { isRealInstant } from "../envelope-check.ts";
+import { HASH_DIGITS_OFFSET, HASH_MEMBER_LENGTH, withoutHashMember } from "../sealed-text.ts";
+import { isHexAt, isRealInstant } from "../envelope-check.ts";
 import {
   CURRENCY_PATTERN,
   Count,
@@ -11,7 +11,6 @@ import {
   ISO_INSTANT_PATTERN,
   Identifier,
   IsoInstant,
-  SHA256_HEX_PATTERN,
   Sha256Hex,
   Tag,
   UUID_PATTERN,
@@ -113,13 +112,22 @@ const TAGS: Form = {
   },
 };
 
+/**
+ * A SHA-256 hex value: any 64 characters but a quote in the pattern, then `isHexAt` on them. The same
+ * texts are accepted as with `[0-9a-f]{64}` in the pattern (a quote ends the value either way, so the
+ * match is the same), at less than half the cost: on random hex digits the class test mispredicts
+ * (measured: the two envelope hashes were ~0.43 µs of a ~1 µs match).
+ */
+const HEX64 = '"([^"]{64})"';
+const SHA256: Form = { pattern: HEX64, read: (raw) => (isHexAt(raw!, 0, 64) ? raw : NO) };
+
 const FORMS = new Map<unknown, Form>([
   [t.string, STRING],
   [t.boolean, { pattern: "(true|false)", read: (raw) => raw === "true" }],
   [Uuid, quoted(UUID_PATTERN)],
   [Identifier, quoted(IDENTIFIER_PATTERN)],
   [Currency, quoted(CURRENCY_PATTERN)],
-  [Sha256Hex, quoted(SHA256_HEX_PATTERN)],
+  [Sha256Hex, SHA256],
   [IsoInstant, INSTANT],
   [RejectionReason, quoted(Object.keys(RejectionReason.keys).join("|"))],
   [
@@ -164,8 +172,8 @@ const layoutOf = (type: SkuEventType): Layout | null => {
   const pattern = [
     `^\\{${member("causationId", STRING)},${member("correlationId", STRING)}`,
     `,"data":\\{${data.map((m) => member(m.key, m.form)).join(",")}\\}`,
-    `,${member("eventId", quoted(UUID_PATTERN))},${member("hash", quoted(SHA256_HEX_PATTERN))}`,
-    `,${member("occurredAt", INSTANT)},${member("prevHash", quoted(SHA256_HEX_PATTERN))}`,
+    `,${member("eventId", quoted(UUID_PATTERN))},${member("hash", SHA256)}`,
+    `,${member("occurredAt", INSTANT)},${member("prevHash", SHA256)}`,
     `,"queuePosition":${NATURAL},${member("requestId", STRING)},"revision":${NATURAL}`,
     `,"schemaVersion":${v},${member("streamId", STRING)},"type":"${type}"\\}$`,
   ].join("");
@@ -188,6 +196,8 @@ for (const type of Object.keys(currentVersions) as SkuEventType[]) {
 }
 
 const TYPE_MEMBER = ',"type":';
+/** From the end of the hash member to prevHash's digits: `,"occurredAt":"<instant, 24 characters>","prevHash":"`. */
+const PREV_HASH_OFFSET = ',"occurredAt":"'.length + 24 + '","prevHash":"'.length;
 
 /**
  * The type an envelope's text names at its end (`…,"type":"<Type>"}`), as the codec's own string (so
@@ -260,6 +270,11 @@ export const scanEvent = (text: string): ScannedEvent | null => {
     requestIdText.length -
     revisionText.length -
     streamIdText.length;
+  // The two hashes' digits (the pattern took any 64 characters but a quote, see SHA256), checked in
+  // the text itself: reading characters of a slice of it cost twice as much.
+  const digitsAt = hashAt + HASH_DIGITS_OFFSET;
+  const prevDigitsAt = hashAt + HASH_MEMBER_LENGTH + PREV_HASH_OFFSET;
+  if (!isHexAt(text, digitsAt, digitsAt + 64) || !isHexAt(text, prevDigitsAt, prevDigitsAt + 64)) return null;
   const envelope = {
     causationId: decodeString(m[1], escapes),
     correlationId: decodeString(m[2], escapes),

@@ -28,8 +28,8 @@ interface Unserved {
 export class FairnessCheck {
   private unserved: Unserved | null = null;
 
-  observe(env: EventEnvelope, event: SkuEvent, before: Before): Issue[] {
-    const issues: Issue[] = [];
+  /** Check `event` and push what it breaks onto `issues` (returned; a new array unless one is given). */
+  observe(env: EventEnvelope, event: SkuEvent, before: Before, issues: Issue[] = []): Issue[] {
     switch (event.type) {
       case "ReservationCancelled":
       case "ReservationExpired":
@@ -47,12 +47,7 @@ export class FairnessCheck {
             env.revision,
             `request ${d.reservationId} was refused (${d.reason}) while ${before.available} units were available and it needed ${need}`,
           );
-        this.remember({
-          revision: env.revision,
-          queuePosition: env.queuePosition,
-          reservationId: d.reservationId,
-          need,
-        });
+        this.remember(env, d.reservationId, need);
         break;
       }
       case "ReservationPlaced": {
@@ -72,12 +67,7 @@ export class FairnessCheck {
               env.revision,
               `hold ${d.reservationId} got ${d.quantity} of ${d.quantityRequested} while ${before.available} units were available`,
             );
-          this.remember({
-            revision: env.revision,
-            queuePosition: env.queuePosition,
-            reservationId: d.reservationId,
-            need: 1,
-          });
+          this.remember(env, d.reservationId, 1);
         }
         break;
       }
@@ -87,8 +77,10 @@ export class FairnessCheck {
     return issues;
   }
 
-  private remember(u: Unserved): void {
-    if (this.unserved === null || u.need < this.unserved.need) this.unserved = u;
+  /** Keep the request if it needs less than the one kept (a record only then: most refusals need more). */
+  private remember(env: EventEnvelope, reservationId: string, need: number): void {
+    if (this.unserved === null || need < this.unserved.need)
+      this.unserved = { revision: env.revision, queuePosition: env.queuePosition, reservationId, need };
   }
 }
 

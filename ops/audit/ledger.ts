@@ -67,17 +67,27 @@ export class Ledger {
   private beforeShopper: Shopper | undefined = undefined;
   /** Oversold is reported when it starts (and again if it grows), not at every event while it lasts. */
   private oversoldBy = 0;
+  /** What `before` returns, rewritten at each call rather than made per event. */
+  private readonly figuresBefore = { available: 0, limitLeft: 0 };
 
-  /** What the shop looked like just before `event` (call before `apply`). */
+  /**
+   * What the shop looked like just before `event` (call before `apply`). The same object is rewritten
+   * by the next call: read it before then.
+   */
   before(event: SkuEvent): Before {
-    const available = this.stock - this.held - this.sold;
+    const b = this.figuresBefore;
+    b.available = this.stock - this.held - this.sold;
     // Only a hold's limit matters (fairness asks whether a partial hold was cut short by stock); half
     // of a sold-out sale's events are rejections, and this spares each of them a lookup.
-    if (event.type !== "ReservationPlaced") return { available, limitLeft: Number.POSITIVE_INFINITY };
+    if (event.type !== "ReservationPlaced") {
+      b.limitLeft = Number.POSITIVE_INFINITY;
+      return b;
+    }
     const shopper = this.shoppers.get(event.data.userId);
     this.beforeEvent = event;
     this.beforeShopper = shopper;
-    return { available, limitLeft: this.perUserLimit - (shopper?.units ?? 0) };
+    b.limitLeft = this.perUserLimit - (shopper?.units ?? 0);
+    return b;
   }
 
   /** The record of a hold's shopper (made on their first hold). */
@@ -97,8 +107,8 @@ export class Ledger {
     return { listed: this.listed, closed: this.closed, stock: this.stock, held: this.held, sold: this.sold };
   }
 
-  apply(env: EventEnvelope, event: SkuEvent): Issue[] {
-    const issues: Issue[] = [];
+  /** Apply `event` and push what it breaks onto `issues` (returned; a new array unless one is given). */
+  apply(env: EventEnvelope, event: SkuEvent, issues: Issue[] = []): Issue[] {
     const r = env.revision;
     if (!this.listed && event.type !== "SkuListed") {
       inconsistent(issues, r, `${event.type} before the SKU was listed`);

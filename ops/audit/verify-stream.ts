@@ -71,6 +71,8 @@ export const streamVerifier = (streamId: string, opts: StreamVerifierOptions = {
   let groupPosition = -1;
   let groupRequest: string | null = null;
   let lastQueuePosition = -1;
+  /** What the ledger and fairness find at one event (one array for the stream, emptied after each). */
+  const found: Issue[] = [];
 
   const report = (issues: ReadonlyArray<Issue>) => {
     for (const i of issues) {
@@ -131,8 +133,12 @@ export const streamVerifier = (streamId: string, opts: StreamVerifierOptions = {
     // Groups are kept only for decision replay.
     if (replay !== null) group.push({ envelope: env, event });
     const before = ledger.before(event);
-    report(ledger.apply(env, event));
-    report(fairness.observe(env, event, before));
+    ledger.apply(env, event, found);
+    fairness.observe(env, event, before, found);
+    if (found.length > 0) {
+      report(found);
+      found.length = 0;
+    }
   };
 
   return {
