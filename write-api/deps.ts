@@ -24,9 +24,7 @@ export interface WriteApiDeps {
    * Whether the SKU was ever listed (it has a partition); Left when the registry did not answer. A
    * plain value when it is known without I/O.
    */
-  readonly skuListed: (
-    skuId: string,
-  ) => SkuListed | Promise<SkuListed>;
+  readonly skuListed: (skuId: string) => SkuListed | Promise<SkuListed>;
   /** The SKU's figures for the sold-out edge check (see `sold-out.ts` and `edge-availability.ts`). */
   readonly availability: EdgeAvailability;
   readonly idempotency: IdempotencyStore;
