@@ -1,5 +1,5 @@
 import * as E from "fp-ts/lib/Either.js";
-import { type Context, Hono, type MiddlewareHandler } from "hono";
+import { type Context, Hono } from "hono";
 import { Identifier, type SkuCommandBody, Uuid } from "../event-schemas/index.ts";
 import { type AuthEnv, authenticate } from "../infra/http/auth.ts";
 import { problem, problemFor } from "../infra/http/problem.ts";
@@ -10,22 +10,15 @@ import { asCloseAnswer, respondWithOutcome } from "./respond.ts";
 import { edgeSoldOut } from "./sold-out.ts";
 import { submit } from "./submit.ts";
 
-/**
- * Write-side token buckets, per shopper and per IP: checked by `submit` in the same Redis call as the
- * idempotency claim (write-api/admission.ts), so this marks the routes that are limited and costs nothing.
- */
-const rateLimited =
-  (_deps: WriteApiDeps): MiddlewareHandler<AuthEnv> =>
-  async (_c, next) =>
-    next();
-
 const skuParam = (c: Context): string | null => {
   const skuId = c.req.param("skuId");
   return skuId !== undefined && Identifier.is(skuId) ? skuId : null;
 };
 
 /**
- * The write API (API.md "Write routes"): validation → 400, JWT → 401/403, rate limits → 429, edge
+ * The write API (API.md "Write routes"): validation → 400, JWT → 401/403, rate limits → 429 (the
+ * write-side token buckets, per shopper and per IP, checked by `submit` in the same Redis call as the
+ * idempotency claim, see admission.ts; every route below that calls `submit` is limited), edge
  * refusals (unknown SKU 404, sold out with nothing available 409, see `sold-out.ts`), then `submit` (idempotency claim, enqueue,
  * wait for the outcome up to the budget, else 202). Also `GET /v1/requests/{requestId}`.
  */
@@ -33,7 +26,6 @@ export const makeWriteApi = (deps: WriteApiDeps): Hono<AuthEnv> => {
   const app = new Hono<AuthEnv>();
   const shopper = authenticate(deps.verify);
   const admin = authenticate(deps.verify, { admin: true });
-  const limit = rateLimited(deps);
   const bodyOpts = { deadlineMs: deps.bodyDeadlineMs };
   const overload = deps.overload;
   const nowMs = (): number => deps.now().getTime();
@@ -41,7 +33,7 @@ export const makeWriteApi = (deps: WriteApiDeps): Hono<AuthEnv> => {
   if (overload !== undefined)
     app.use("/v1/*", (c, next) => (c.req.method === "GET" ? next() : overload(c, next)));
 
-  app.post("/v1/skus", admin, limit, async (c) => {
+  app.post("/v1/skus", admin, async (c) => {
     const key = idempotencyKeyOf(c);
     if (E.isLeft(key)) return key.left;
     const body = await readJson(c, ListSkuBody, bodyOpts);
@@ -69,6 +61,11 @@ export const makeWriteApi = (deps: WriteApiDeps): Hono<AuthEnv> => {
     });
   });
 
+  const counted = (refusal: Response | null): Response | null => {
+    if (refusal !== null) deps.edgeRefusal?.("sold-out");
+    return refusal;
+  };
+
   const refsUnavailable = (c: Context): Response => {
     c.header("Retry-After", "1");
     return problem(c, "unavailable", "the reference store did not answer; retry");
@@ -84,7 +81,7 @@ export const makeWriteApi = (deps: WriteApiDeps): Hono<AuthEnv> => {
     return E.right(skuId);
   };
 
-  app.post("/v1/skus/:skuId/stock", admin, limit, async (c) => {
+  app.post("/v1/skus/:skuId/stock", admin, async (c) => {
     const key = idempotencyKeyOf(c);
     if (E.isLeft(key)) return key.left;
     const body = await readJson(c, AddStockBody, bodyOpts);
@@ -100,7 +97,7 @@ export const makeWriteApi = (deps: WriteApiDeps): Hono<AuthEnv> => {
     });
   });
 
-  app.post("/v1/skus/:skuId/close", admin, limit, async (c) => {
+  app.post("/v1/skus/:skuId/close", admin, async (c) => {
     const key = idempotencyKeyOf(c);
     if (E.isLeft(key)) return key.left;
     const body = await readNoBody(c, bodyOpts);
@@ -117,7 +114,7 @@ export const makeWriteApi = (deps: WriteApiDeps): Hono<AuthEnv> => {
     return asCloseAnswer(c, sku.right, res);
   });
 
-  app.post("/v1/skus/:skuId/reservations", shopper, limit, async (c) => {
+  app.post("/v1/skus/:skuId/reservations", shopper, async (c) => {
     const key = idempotencyKeyOf(c);
     if (E.isLeft(key)) return key.left;
     const body = await readJson(c, ReserveBody, bodyOpts);
@@ -140,15 +137,14 @@ export const makeWriteApi = (deps: WriteApiDeps): Hono<AuthEnv> => {
       idempotency: { scope: userId, key: key.right, body: body.right.raw },
       // An edge refusal is recorded as the key's answer by `submit`: a retry replays it, even after a
       // restock. The sold-out rule (nothing available, fresh figures, named revision): sold-out.ts.
-      async edge() {
-        const refusal = await edgeSoldOut(c, deps.availability, sku.right, nowMs);
-        if (refusal !== null) deps.edgeRefusal?.("sold-out");
-        return refusal;
+      edge() {
+        const look = edgeSoldOut(c, deps.availability, sku.right, nowMs);
+        return look === null ? null : look.then(counted);
       },
     });
   });
 
-  app.delete("/v1/reservations/:reservationId", shopper, limit, async (c) => {
+  app.delete("/v1/reservations/:reservationId", shopper, async (c) => {
     const reservationId = c.req.param("reservationId");
     const body = await readNoBody(c, bodyOpts);
     if (E.isLeft(body)) return body.left;
@@ -167,7 +163,7 @@ export const makeWriteApi = (deps: WriteApiDeps): Hono<AuthEnv> => {
     });
   });
 
-  app.post("/v1/orders", shopper, limit, async (c) => {
+  app.post("/v1/orders", shopper, async (c) => {
     const key = idempotencyKeyOf(c);
     if (E.isLeft(key)) return key.left;
     const body = await readJson(c, PlaceOrderBody, bodyOpts);

@@ -10,6 +10,8 @@ import type { IdempotencyStore, RefStore } from "../infra/redis/idempotency.ts";
 import type { OutcomeStoreError } from "../infra/redis/outcomes.ts";
 import type { RateLimiter } from "../infra/redis/rate-limit.ts";
 
+type SkuListed = E.Either<{ readonly _tag: "RegistryUnavailable" }, boolean>;
+
 /**
  * Everything the write API needs, as ports. The composition root (`write-api/role.ts`) wires
  * the Kafka command queue, the Redis stores and the partition registry in; unit tests wire in-memory
@@ -18,8 +20,11 @@ import type { RateLimiter } from "../infra/redis/rate-limit.ts";
 export interface WriteApiDeps {
   readonly verify: (token: string) => Promise<Principal | null>;
   readonly enqueue: CommandQueue["enqueue"];
-  /** Whether the SKU was ever listed (it has a partition); Left when the registry did not answer. */
-  readonly skuListed: (skuId: string) => Promise<E.Either<{ readonly _tag: "RegistryUnavailable" }, boolean>>;
+  /**
+   * Whether the SKU was ever listed (it has a partition); Left when the registry did not answer. A
+   * plain value when it is known without I/O.
+   */
+  readonly skuListed: (skuId: string) => SkuListed | Promise<SkuListed>;
   /** The SKU's figures for the sold-out edge check (see `sold-out.ts` and `edge-availability.ts`). */
   readonly availability: EdgeAvailability;
   readonly idempotency: IdempotencyStore;

@@ -33,16 +33,26 @@ export const retryAfterSeconds = (v: EdgeView, nowMs: number): number | null => 
  * reach the queue. The process's last figures only say whether to look: a refusal is always decided on
  * a read that started after the request arrived (`fresh`), so it is never older than any answer the
  * write side already gave, such as a restock's 200. Any doubt (no figures, Redis down) lets the request
- * through: the handler decides it exactly, in FIFO order.
+ * through: the handler decides it exactly, in FIFO order. When the last figures already say "not sold
+ * out" (the common case) the answer is a plain `null`, with no promise.
  */
-export const edgeSoldOut = async (
+export const edgeSoldOut = (
+  c: Context,
+  availability: EdgeAvailability,
+  skuId: string,
+  nowMs: () => number,
+): Promise<Response | null> | null => {
+  const hint = availability.hint(skuId);
+  if (hint === null || !refusableAsSoldOut(hint, nowMs())) return null;
+  return freshRefusal(c, availability, skuId, nowMs);
+};
+
+const freshRefusal = async (
   c: Context,
   availability: EdgeAvailability,
   skuId: string,
   nowMs: () => number,
 ): Promise<Response | null> => {
-  const hint = availability.hint(skuId);
-  if (hint === null || !refusableAsSoldOut(hint, nowMs())) return null;
   const fresh = await availability.fresh(skuId);
   if (E.isLeft(fresh) || fresh.right === null) return null;
   const v = fresh.right;

@@ -33,9 +33,10 @@ export interface Submission {
   readonly pendingExtra?: Record<string, unknown>;
   /**
    * An edge refusal (e.g. 409 sold-out from the availability view), or `null` to go on. It is recorded
-   * as the key's answer in the same Redis call as the claim, so a retry with the key replays it.
+   * as the key's answer in the same Redis call as the claim, so a retry with the key replays it. A
+   * plain `null` when no look was needed.
    */
-  readonly edge?: () => Promise<Response | null>;
+  readonly edge?: () => Promise<Response | null> | null;
 }
 
 /**
@@ -52,7 +53,8 @@ export const submit = async (c: Context, deps: WriteApiDeps, s: Submission): Pro
     replyTo: deps.outcomes.replyTo,
     now: deps.now(),
   });
-  const refused = s.edge === undefined ? null : await s.edge();
+  const edge = s.edge === undefined ? null : s.edge();
+  const refused = edge === null ? null : await edge;
   const claim =
     s.idempotency === null
       ? null

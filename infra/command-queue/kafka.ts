@@ -139,6 +139,9 @@ export const makeKafkaCommandQueue = async (deps: {
       if (!inFlight) queueMicrotask(flush);
     });
 
+  const producedAs = (partition: number, cmd: QueuedCommand): Promise<E.Either<QueueError, QueuePosition>> =>
+    produce(partition, cmd).then(E.right, (e: unknown) => E.left(queueUnavailable(e)));
+
   const partitionFor = async (cmd: QueuedCommand): Promise<E.Either<QueueError, number>> => {
     const found =
       cmd.command.type === "ListSku"
@@ -158,11 +161,14 @@ export const makeKafkaCommandQueue = async (deps: {
   };
 
   return {
-    enqueue: (cmd) => async () => {
-      if (stopped) return E.left({ _tag: "QueueUnavailable", message: "the command queue is stopped" });
-      const partition = await partitionFor(cmd);
-      if (E.isLeft(partition)) return partition;
-      return TE.tryCatch(() => produce(partition.right, cmd), queueUnavailable)();
+    enqueue: (cmd) => () => {
+      if (stopped)
+        return Promise.resolve(E.left({ _tag: "QueueUnavailable", message: "the command queue is stopped" }));
+      // The common case, a command for a SKU whose partition this process knows: no registry round,
+      // straight to the batch (a listing still goes through `assign` and `ensurePartition`).
+      const known = cmd.command.type === "ListSku" ? undefined : deps.registry.known(cmd.skuId);
+      if (known !== undefined) return producedAs(known, cmd);
+      return partitionFor(cmd).then((p) => (E.isLeft(p) ? p : producedAs(p.right, cmd)));
     },
     stop: async () => {
       stopped = true;

@@ -12,6 +12,8 @@ import { messageOf } from "../errors/message-of.ts";
 export interface PartitionRegistry {
   /** The SKU's partition, or `null` when the SKU was never listed. Cached once known (it never changes). */
   partitionOf(skuId: string): TE.TaskEither<RegistryError, number | null>;
+  /** The SKU's partition when already known to this process (no I/O), else `undefined`. */
+  known(skuId: string): number | undefined;
   /** The SKU's partition, assigning the next free one when it has none. */
   assign(skuId: string): TE.TaskEither<RegistryError, number>;
 }
@@ -99,15 +101,23 @@ export const makePgPartitionRegistry = async (pool: Pool, topic: string): Promis
   };
   return {
     partitionOf: (skuId) => attempt(() => partitionOf(skuId)),
+    known: (skuId) => known.get(skuId),
     assign: (skuId) => attempt(() => assign(skuId)),
   };
 };
 
+const LISTED: E.Either<never, boolean> = E.right(true);
+
 /**
  * The write API's "is this SKU listed?" (404 unknown-sku at the edge): a SKU is listed exactly when it
- * has a partition.
+ * has a partition. A partition this process already knows is answered at once, without a promise (every
+ * write request asks).
  */
 export const skuListedIn =
   (registry: PartitionRegistry) =>
-  async (skuId: string): Promise<E.Either<RegistryError, boolean>> =>
-    E.map((p: number | null) => p !== null)(await registry.partitionOf(skuId)());
+  (skuId: string): E.Either<RegistryError, boolean> | Promise<E.Either<RegistryError, boolean>> =>
+    registry.known(skuId) !== undefined
+      ? LISTED
+      : registry
+          .partitionOf(skuId)()
+          .then(E.map((p) => p !== null));

@@ -1,6 +1,7 @@
 import { Kafka, type LogEntry, logLevel } from "kafkajs";
 import type { Config } from "../config/config.ts";
 import type { Logger } from "../observability/logger.ts";
+import { stopKafkaIdleTimerLoop } from "./request-queue-idle.ts";
 
 export type { Kafka };
 
@@ -19,8 +20,9 @@ const pinoLogCreator = (logger: Logger) => () => (entry: LogEntry) => {
 export const makeKafka = (
   config: Pick<Config, "kafkaBrokers">,
   opts: { readonly clientId: string; readonly logger?: Logger },
-): Kafka =>
-  new Kafka({
+): Kafka => {
+  stopKafkaIdleTimerLoop();
+  return new Kafka({
     clientId: opts.clientId,
     brokers: [...config.kafkaBrokers],
     connectionTimeout: 3000,
@@ -31,6 +33,7 @@ export const makeKafka = (
     logLevel: logLevel.WARN,
     ...(opts.logger === undefined ? {} : { logCreator: pinoLogCreator(opts.logger) }),
   });
+};
 
 /** Readiness probe for a Kafka cluster: `null` when the brokers list the cluster. */
 export const kafkaReady = (kafka: Kafka) => async (): Promise<string | null> => {
