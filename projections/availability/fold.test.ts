@@ -5,7 +5,7 @@ import { listed, saleClosed, stockAdded, unresolved } from "../../event-schemas/
 import { saleWorkload } from "../testing/workload.ts";
 import { availabilityOps } from "./evolve.ts";
 import { foldBySku } from "./fold.ts";
-import { mergeBySku } from "./merge.ts";
+import { mergeBySku } from "../testing/availability-merge.ts";
 
 describe("folding a batch's availability per SKU", () => {
   it("gives exactly the groups of merging every event's ops", () => {

@@ -1,7 +1,15 @@
 import { type SkuEvent, skuIdOf } from "../../event-schemas/index.ts";
 import type { ProjectedEvent } from "../runtime/projection.ts";
 import { type AvailabilityOp, type AvailabilityWrites, writeAvailability } from "./evolve.ts";
-import type { SkuGroup } from "./merge.ts";
+
+/** The ops of one SKU's events in a batch, merged: what they do together, applied as one. */
+export interface SkuGroup {
+  readonly s: string;
+  /** First and last stream revision of the SKU's events in the batch. */
+  readonly r0: number;
+  readonly r1: number;
+  readonly o: ReadonlyArray<AvailabilityOp>;
+}
 
 /** A field of the SKU hash as the batch leaves it: its last value, or the sum of its increments. */
 interface FieldChange {

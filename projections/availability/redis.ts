@@ -57,7 +57,7 @@ return 'ok'
 `);
 
 /*
- * The same, for a batch merged per SKU (merge.ts): ARGV[4] is JSON [{s, r0, r1, o}]. A SKU whose stored
+ * The same, for a batch merged per SKU (fold.ts, `SkuGroup`): ARGV[4] is JSON [{s, r0, r1, o}]. A SKU whose stored
  * revision lies inside [r0, r1) was applied in part before (a batch re-delivered with more events after
  * it): then nothing is written and 'split' is returned, and the caller falls back to APPLY, which
  * guards event by event. The guards are all checked before the first write.

@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { listed } from "../../event-schemas/testing/sku-events.ts";
-import { saleWorkload } from "../testing/workload.ts";
-import { type AvailabilityOp, availabilityOps } from "./evolve.ts";
-import { mergeBySku } from "./merge.ts";
+import { saleWorkload } from "./workload.ts";
+import { type AvailabilityOp, availabilityOps } from "../availability/evolve.ts";
+import { mergeBySku } from "./availability-merge.ts";
 
 /** What the apply script does with ops, on plain maps: the view as a test can compare it. */
 const run = (view: Map<string, Map<string, string>>, s: string, ops: ReadonlyArray<AvailabilityOp>) => {

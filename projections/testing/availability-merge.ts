@@ -1,13 +1,5 @@
-import type { AvailabilityOp } from "./evolve.ts";
-
-/** The ops of one SKU's events in a batch, merged: what they do together, applied as one. */
-export interface SkuGroup {
-  readonly s: string;
-  /** First and last stream revision of the SKU's events in the batch. */
-  readonly r0: number;
-  readonly r1: number;
-  readonly o: ReadonlyArray<AvailabilityOp>;
-}
+import type { AvailabilityOp } from "../availability/evolve.ts";
+import type { SkuGroup } from "../availability/fold.ts";
 
 type FieldChange = { kind: "set"; value: string } | { kind: "incr"; delta: number };
 
@@ -17,7 +9,10 @@ type FieldChange = { kind: "set"; value: string } | { kind: "incr"; delta: numbe
  * increments), every reservation hash as its fields' last values. The effect on the view is the same
  * as running the events' ops one by one, with far fewer Redis calls: a flash sale's batch is mostly
  * one SKU's holds, and a hold's reservation hash is written once even when it was placed and expired
- * in the same batch. `merge.test.ts` checks the equivalence on random event sequences.
+ * in the same batch. `availability-merge.test.ts` checks the equivalence on random event sequences.
+ *
+ * The reference, not the production code: `foldBySku` (availability/fold.ts) folds the events straight
+ * into these groups, and `fold.test.ts` checks it against this on random batches.
  */
 export const mergeBySku = (
   events: ReadonlyArray<{
