@@ -54,6 +54,16 @@ export const HASH_DIGITS_OFFSET = HASH_MEMBER.length;
 /** The length of `,"hash":"<64 hex>"`. */
 export const HASH_MEMBER_LENGTH = HASH_MEMBER.length + 64 + 1;
 
+/** The member after `occurredAt` in a sealed envelope's text. */
+export const PREV_HASH_MEMBER = ',"prevHash":"';
+
+/**
+ * From the start of the hash member to prevHash's 64 digits, when `occurredAt` is a canonical instant
+ * (24 characters, as the envelope codec requires): `,"hash":"<64 hex>","occurredAt":"<24>","prevHash":"`.
+ */
+export const PREV_HASH_DIGITS_OFFSET =
+  HASH_MEMBER_LENGTH + OCCURRED_AT_MEMBER.length + 24 + 1 + PREV_HASH_MEMBER.length;
+
 /**
  * The canonical text of the sealed envelope from the canonical text of the unsealed one: JCS sorts keys,
  * so `hash` sits between `eventId` and `occurredAt`. In valid JSON an unescaped `,"occurredAt":"` is a

@@ -1,7 +1,12 @@
 import * as t from "io-ts";
 import { chainHash } from "../chain-hash.ts";
 import type { EventEnvelope } from "../envelope.ts";
-import { HASH_DIGITS_OFFSET, HASH_MEMBER_LENGTH, withoutHashMember } from "../sealed-text.ts";
+import {
+  HASH_DIGITS_OFFSET,
+  HASH_MEMBER_LENGTH,
+  PREV_HASH_DIGITS_OFFSET,
+  withoutHashMember,
+} from "../sealed-text.ts";
 import { isHexAt, isRealInstant } from "../envelope-check.ts";
 import {
   CURRENCY_PATTERN,
@@ -196,8 +201,6 @@ for (const type of Object.keys(currentVersions) as SkuEventType[]) {
 }
 
 const TYPE_MEMBER = ',"type":';
-/** From the end of the hash member to prevHash's digits: `,"occurredAt":"<instant, 24 characters>","prevHash":"`. */
-const PREV_HASH_OFFSET = ',"occurredAt":"'.length + 24 + '","prevHash":"'.length;
 
 /**
  * The type an envelope's text names at its end (`…,"type":"<Type>"}`), as the codec's own string (so
@@ -273,7 +276,7 @@ export const scanEvent = (text: string): ScannedEvent | null => {
   // The two hashes' digits (the pattern took any 64 characters but a quote, see SHA256), checked in
   // the text itself: reading characters of a slice of it cost twice as much.
   const digitsAt = hashAt + HASH_DIGITS_OFFSET;
-  const prevDigitsAt = hashAt + HASH_MEMBER_LENGTH + PREV_HASH_OFFSET;
+  const prevDigitsAt = hashAt + PREV_HASH_DIGITS_OFFSET;
   if (!isHexAt(text, digitsAt, digitsAt + 64) || !isHexAt(text, prevDigitsAt, prevDigitsAt + 64)) return null;
   const envelope = {
     causationId: decodeString(m[1], escapes),

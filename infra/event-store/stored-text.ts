@@ -4,6 +4,7 @@ import { canonicalJson, decodeEnvelope, type EventEnvelope } from "../../event-s
 import { isEnvelopeShape } from "../../event-schemas/envelope-check.ts";
 import {
   HASH_MEMBER_LENGTH,
+  PREV_HASH_MEMBER,
   hashInMember,
   hashMemberAt,
   hashMemberOf,
@@ -39,8 +40,6 @@ export const storedTextHashes = (text: string, prevHash: string, hash: string): 
   const at = hashMemberOf(text, hash);
   return at >= 0 && chainHash(prevHash, withoutHashMember(text, at)) === hash;
 };
-
-const PREV_HASH_MEMBER = ',"prevHash":"';
 
 /**
  * The hash a stored text carries if its bytes (without the hash member) hash to it after the `prevHash`

@@ -176,7 +176,7 @@ try {
           store,
           target,
           batchSize: PAGE,
-          ...(preparer === undefined ? {} : { preparer }),
+          preparer,
           onProgress: (p) => {
             if (Date.now() - lastPrint > 2000) {
               lastPrint = Date.now();

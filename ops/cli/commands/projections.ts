@@ -161,7 +161,7 @@ export const registerProjections = (program: Command): void => {
           target,
           batchSize,
           onProgress,
-          ...(preparer === undefined ? {} : { preparer }),
+          preparer,
         }),
       );
       bar.update(1000);
