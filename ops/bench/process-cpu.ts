@@ -37,3 +37,23 @@ export const childPids = (pid: number): number[] => {
   }
   return out;
 };
+
+/**
+ * The kernel's count of connections refused by a full accept queue since boot (`TcpExt: ListenOverflows`
+ * in `/proc/net/netstat`, what `netstat -s` prints as "times the listen queue of a socket overflowed"),
+ * or `null` off Linux. Machine-wide: benchmarks read it before and after a row in which only the server
+ * under test takes new connections. Such a connection, completed by a SYN cookie, has its request dropped
+ * and resent by the client for seconds: the tail of a burst of new connections.
+ */
+export const listenOverflows = (): number | null => {
+  let text: string;
+  try {
+    text = readFileSync("/proc/net/netstat", "utf8");
+  } catch {
+    return null;
+  }
+  const [names, values] = text.split("\n").filter((l) => l.startsWith("TcpExt:"));
+  const at = names?.split(" ").indexOf("ListenOverflows") ?? -1;
+  const v = at < 0 ? undefined : values?.split(" ")[at];
+  return v === undefined ? null : Number(v);
+};

@@ -11,7 +11,8 @@
  *
  * Deployments (`--workers 0,1,2`): 0 = one `holdfast serve` process with the command handler and the write
  * API; N = `holdfast serve --workers N` (N write-API processes on one port beside one core process with
- * the handler). Per row: req/s, P50/P95/P99/max, status counts, socket errors and timeouts, and CPU µs per
+ * the handler). Per row: req/s, P50/P95/P99/max, status counts, socket errors and timeouts, the kernel's
+ * listen-queue overflows during the row, the row's three slowest seconds, and CPU µs per
  * answered request of each holdfast process (from /proc), and the ceiling's req/s and CPU µs per request.
  *
  * Options: `--ports BASE` (servers listen on BASE, BASE+1, …), `--connections 50,500,2000`, `--workers 0,1,2`, `--seconds 15`, `--quick` (5 s rows, 2 s
@@ -30,7 +31,7 @@ import { createTestDatabase } from "../../infra/event-store/postgres/test-databa
 import { signToken } from "../../infra/http/auth.ts";
 import { namespaceOf } from "../../infra/process/namespace.ts";
 import { dropNamespace, freePort, waitFor } from "../serve/testing/harness.ts";
-import { childPids, processCpuMicros } from "./process-cpu.ts";
+import { childPids, listenOverflows, processCpuMicros } from "./process-cpu.ts";
 import { listSkuOverHttp } from "../rehearse/list-sku.ts";
 
 const arg = (name: string): string | undefined => {
@@ -90,6 +91,15 @@ interface Measured {
   readonly p95: number;
   readonly p99: number;
   readonly max: number;
+  /** Connections the kernel refused during the row because an accept queue was full (`null`: unknown). */
+  readonly overflows: number | null;
+  /** The row's slowest seconds: answers, 503s and the longest answer (ms) in each, by second of the row. */
+  readonly slowest: ReadonlyArray<{
+    readonly second: number;
+    readonly answers: number;
+    readonly shed: number;
+    readonly maxMs: number;
+  }>;
   /** CPU µs per answer, per process label. */
   readonly cpu: Record<string, number>;
 }
@@ -114,9 +124,13 @@ const load = (
         Object.entries(pids).map(([k, ps]) => [k, ps.reduce((n, p) => n + (processCpuMicros(p) ?? 0), 0)]),
       );
     const cpu0 = cpuOf();
+    const overflows0 = listenOverflows();
+    const startedAt = Date.now();
+    const perSecond: Array<{ second: number; answers: number; shed: number; maxMs: number }> = [];
     const inst = autocannon({ connections, duration: seconds, timeout: 10, ...opts }, (err, r) => {
       if (err) return reject(err);
       const cpu1 = cpuOf();
+      const overflows1 = listenOverflows();
       const answers = Math.max(1, r.requests.total);
       // Only decisions (201/409) and pending answers (202) count as throughput; 503s are reported apart.
       const decided = (statuses[201] ?? 0) + (statuses[202] ?? 0) + (statuses[409] ?? 0);
@@ -130,10 +144,21 @@ const load = (
         p95: h.getValueAtPercentile(95) / 1000,
         p99: h.getValueAtPercentile(99) / 1000,
         max: h.maxValue / 1000,
+        overflows: overflows0 === null || overflows1 === null ? null : overflows1 - overflows0,
+        slowest: perSecond
+          .filter((x) => x !== undefined)
+          .sort((a, b) => b.maxMs - a.maxMs)
+          .slice(0, 3),
         cpu: Object.fromEntries(Object.keys(cpu0).map((k) => [k, (cpu1[k]! - cpu0[k]!) / answers])),
       });
     });
     inst.on("response", (_c, status, _b, ms) => {
+      const second = Math.floor((Date.now() - startedAt) / 1000);
+      const s = perSecond[second] ?? { second, answers: 0, shed: 0, maxMs: 0 };
+      perSecond[second] = s;
+      s.answers++;
+      if (status === 503) s.shed++;
+      s.maxMs = Math.max(s.maxMs, Math.round(ms));
       statuses[status] = (statuses[status] ?? 0) + 1;
       h.recordValue(Math.max(1, Math.round(ms * 1000)));
     });
@@ -333,9 +358,13 @@ try {
         .join(", ");
       process.stdout.write(
         `  full: ${full.rps.toFixed(0)} req/s, P50 ${ms(full.p50)} / P95 ${ms(full.p95)} / P99 ${ms(full.p99)} / max ${ms(full.max)} ms, ` +
-          `statuses ${JSON.stringify(full.statuses)}, socket errors ${full.errors}, timeouts ${full.timeouts}; CPU per answer: ${cpu}\n` +
+          `statuses ${JSON.stringify(full.statuses)}, socket errors ${full.errors}, timeouts ${full.timeouts}, ` +
+          `listen overflows ${full.overflows ?? "?"}; CPU per answer: ${cpu}\n` +
+          `  slowest seconds (second of the row: answers, 503s, max ms): ${full.slowest
+            .map((x) => `${x.second}: ${x.answers}, ${x.shed}, ${x.maxMs}`)
+            .join("; ")}\n` +
           `  ceiling: ${top.rps.toFixed(0)} req/s, P95 ${ms(top.p95)} ms, CPU ${top.cpu.ceiling!.toFixed(0)} µs per answer; ` +
-          `ratio ${(full.rps / top.rps).toFixed(2)}\n`,
+          `listen overflows ${top.overflows ?? "?"}; ratio ${(full.rps / top.rps).toFixed(2)}\n`,
       );
     }
     await stopChild(serve.child);
@@ -344,8 +373,8 @@ try {
 
   const table = [
     "",
-    "| deployment | connections | req/s | P50 | P95 | P99 | max | statuses | socket errors / timeouts | CPU µs per answer | ceiling req/s | ceiling CPU µs | ratio | write-API CPU / ceiling CPU |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    "| deployment | connections | req/s | P50 | P95 | P99 | max | statuses | socket errors / timeouts | listen overflows | CPU µs per answer | ceiling req/s | ceiling CPU µs | ratio | write-API CPU / ceiling CPU |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ...rows.map((r) => {
       const api = r.full.cpu["write API (all workers)"] ?? r.full.cpu["handler+api"] ?? Number.NaN;
       const c = r.ceiling.cpu.ceiling!;
@@ -353,7 +382,11 @@ try {
         `| ${deploymentName(r.deployment)} | ${r.connections} | ${r.full.rps.toFixed(0)} | ${ms(r.full.p50)} | ${ms(r.full.p95)} | ` +
         `${ms(r.full.p99)} | ${ms(r.full.max)} | ${Object.entries(r.full.statuses)
           .map(([k, v]) => `${k}: ${v}`)
-          .join(", ")} | ${r.full.errors} / ${r.full.timeouts} | ${Object.entries(r.full.cpu)
+          .join(
+            ", ",
+          )} | ${r.full.errors} / ${r.full.timeouts} | ${r.full.overflows ?? "?"} | ${Object.entries(
+          r.full.cpu,
+        )
           .map(([k, v]) => `${k} ${v.toFixed(0)}`)
           .join(
             "; ",

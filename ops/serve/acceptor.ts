@@ -21,8 +21,8 @@ export const LISTENER_COPIES = 64;
 
 /**
  * The listen backlog asked for: the kernel caps it at `net.core.somaxconn` (4,096 here), against Node's
- * default of 511. Node listens again on each copy a worker receives, with its default of 511, which then
- * applies to the shared socket; the copies drain it quickly enough (measured in CAPACITY.md).
+ * default of 511. Node listens again, with 511, on each copy a process receives, which then applies to
+ * the shared socket: `deepenBacklog` sets it back.
  */
 export const LISTEN_BACKLOG = 65_535;
 
@@ -38,6 +38,20 @@ const sendListener = (w: Worker, listener: Server): Promise<void> =>
   new Promise((resolve, reject) =>
     w.send(LISTENER, listener, (e: Error | null) => (e === null ? resolve() : reject(e))),
   );
+
+/**
+ * Node listens again on a listening socket it receives over IPC, with its default backlog of 511, and
+ * `listen(2)` on a listening socket sets the one kernel queue's length: without this, each copy a worker
+ * receives shrinks the shared socket's queue back to 511, and a burst of 2,000 connections overflowed it
+ * (121–306 overflows per 2,000-connection row of `bench:reserve`; each such connection waits for the
+ * client to send again). Listening again with `LISTEN_BACKLOG` (capped by `net.core.somaxconn`) restores the length
+ * asked for. Node has no public call for it, so this uses the handle's own `listen`, and does nothing
+ * when a Node version lacks it.
+ */
+const deepenBacklog = (listener: Server): void => {
+  const handle = (listener as unknown as { _handle?: { listen?: (backlog: number) => number } })._handle;
+  if (typeof handle?.listen === "function") handle.listen(LISTEN_BACKLOG);
+};
 
 /**
  * In the primary: give ready HTTP workers their copies of the listening socket on `opts`. `give(w)`
@@ -59,6 +73,7 @@ export const shareListener = (opts: { readonly port: number; readonly hostname: 
       const got = (message: unknown, listener: unknown) => {
         if (message !== LISTENER || !(listener instanceof Server)) return;
         holder.off("message", got).off("exit", gone);
+        deepenBacklog(listener);
         resolve(listener);
       };
       const gone = () => {
@@ -122,6 +137,7 @@ export const serveSharedListener = (server: HttpServer): { readonly close: () =>
     }
     if (message !== LISTENER || !(listener instanceof Server)) return;
     copies.push(listener);
+    deepenBacklog(listener);
     listener.on("connection", (socket: Socket) => server.emit("connection", socket));
   };
   process.on("message", onMessage);

@@ -1,8 +1,10 @@
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { childPids } from "../bench/process-cpu.ts";
 import { createServer } from "node:net";
+import { LISTEN_BACKLOG } from "./acceptor.ts";
 import { type Harness, type ServeProcess, startHarness, waitFor } from "./testing/harness.ts";
 
 // `holdfast serve --workers 2`: the HTTP workers share the primary's listening socket through copies of
@@ -31,6 +33,16 @@ const httpWorkers = (): number[] =>
       return false;
     }
   });
+
+/**
+ * The accept queue's length of the socket listening on `port`, as the kernel reports it (`ss -ltn`: a
+ * listening socket's Send-Q is its backlog).
+ */
+const acceptQueueOf = (port: number): number => {
+  const line = execFileSync("ss", ["-ltnH", `sport = :${port}`], { encoding: "utf8" }).trim();
+  return Number(line.split(/\s+/)[2]);
+};
+const somaxconn = Number(readFileSync("/proc/sys/net/core/somaxconn", "utf8"));
 
 /** A free port from 22900 up (this suite's range), so two runs at once do not meet on one port. */
 const freePortFrom = async (first: number): Promise<number> => {
@@ -62,6 +74,11 @@ describe("holdfast serve --workers 2", () => {
     expect(statuses.filter((s) => s === 200)).toHaveLength(1000);
   }, 60_000);
 
+  it("listens with the accept queue it asks for, not Node's 511, once the workers hold their copies", () => {
+    // Node listens again, with 511, on each copy a worker receives; the worker sets the length back.
+    expect(acceptQueueOf(serve.port)).toBe(Math.min(somaxconn, LISTEN_BACKLOG));
+  });
+
   it("keeps serving the port after each HTTP worker in turn is killed and restarted", async () => {
     for (const victim of httpWorkers()) {
       process.kill(victim, "SIGKILL");
@@ -88,5 +105,6 @@ describe("holdfast serve --workers 2", () => {
     );
     expect(statuses.filter((s) => s === 200)).toHaveLength(200);
     expect(serve.output()).not.toContain("could not listen");
+    expect(acceptQueueOf(serve.port)).toBe(Math.min(somaxconn, LISTEN_BACKLOG));
   }, 120_000);
 });
