@@ -17,7 +17,13 @@ import { createServer, Server, Socket } from "node:net";
  * as soon as a worker holds them, and gets one back from a worker that holds them when a restarted
  * worker needs its copies. See ops/CAPACITY.md, "Accepting 2,000 connections".
  */
-export const LISTENER_COPIES = 64;
+/**
+ * 512: with 64, a burst of 2,000 new connections took ~31 turns to take in, each long while the wave
+ * is admitted, and the last ones accepted waited longest (max 3.7–5.6 s at 2,000 connections); with 512
+ * the max was 2.5–2.7 s, with 2,048 no better (3.0–3.1 s). An idle queue costs nothing: the copies are
+ * only polled readable while connections wait. See ops/CAPACITY.md, "This round (… fourth session …)".
+ */
+export const LISTENER_COPIES = 512;
 
 /**
  * The listen backlog asked for: the kernel caps it at `net.core.somaxconn` (4,096 here), against Node's
@@ -73,6 +79,11 @@ export const shareListener = (opts: { readonly port: number; readonly hostname: 
       const got = (message: unknown, listener: unknown) => {
         if (message !== LISTENER || !(listener instanceof Server)) return;
         holder.off("message", got).off("exit", gone);
+        // Node made this server (listening, reading each connection it accepts at once): accept paused,
+        // as a fresh listen does, before the event loop polls it. A connection read here before its
+        // hand-over (which waits its turn behind the copies being sent) would reach the worker without
+        // the request bytes the primary had already read, and never be answered.
+        (listener as Server & { pauseOnConnect: boolean }).pauseOnConnect = true;
         deepenBacklog(listener);
         resolve(listener);
       };
