@@ -42,8 +42,7 @@ export const childPids = (pid: number): number[] => {
  * The kernel's count of connections refused by a full accept queue since boot (`TcpExt: ListenOverflows`
  * in `/proc/net/netstat`, what `netstat -s` prints as "times the listen queue of a socket overflowed"),
  * or `null` off Linux. Machine-wide: benchmarks read it before and after a row in which only the server
- * under test takes new connections. Such a connection, completed by a SYN cookie, has its request dropped
- * and resent by the client for seconds: the tail of a burst of new connections.
+ * under test takes new connections. Such a connection is not taken in until the client tries again.
  */
 export const listenOverflows = (): number | null => {
   let text: string;

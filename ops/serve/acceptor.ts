@@ -16,12 +16,12 @@ import { createServer, Server, Socket } from "node:net";
  * shared by all. The primary listens only to make the socket and to hand copies out: it closes its own
  * as soon as a worker holds them, and gets one back from a worker that holds them when a restarted
  * worker needs its copies. See ops/CAPACITY.md, "Accepting 2,000 connections".
- */
-/**
- * 512: with 64, a burst of 2,000 new connections took ~31 turns to take in, each long while the wave
- * is admitted, and the last ones accepted waited longest (max 3.7–5.6 s at 2,000 connections); with 512
- * the max was 2.5–2.7 s, with 2,048 no better (3.0–3.1 s). An idle queue costs nothing: the copies are
- * only polled readable while connections wait. See ops/CAPACITY.md, "This round (… fourth session …)".
+ *
+ * 512 copies: with 64, a burst of 2,000 new connections took ~31 turns to take in, each one long while
+ * the wave is admitted, and the last accepted waited longest (max 2.6–5.6 s at 2,000 connections); with
+ * 512 the max was 2.5–2.7 s in four rows of five (3.1 s in the fifth, 1.4 s in a sweep), and 2,048 were
+ * no better (3.0–3.1 s). An idle queue costs nothing: the copies are polled readable only while
+ * connections wait. See ops/CAPACITY.md, "This round (… fourth session …)".
  */
 export const LISTENER_COPIES = 512;
 
@@ -50,9 +50,9 @@ const sendListener = (w: Worker, listener: Server): Promise<void> =>
  * `listen(2)` on a listening socket sets the one kernel queue's length: without this, each copy a worker
  * receives shrinks the shared socket's queue back to 511, and a burst of 2,000 connections overflowed it
  * (121–306 overflows per 2,000-connection row of `bench:reserve`; each such connection waits for the
- * client to send again). Listening again with `LISTEN_BACKLOG` (capped by `net.core.somaxconn`) restores the length
- * asked for. Node has no public call for it, so this uses the handle's own `listen`, and does nothing
- * when a Node version lacks it.
+ * client to send again). Listening again with `LISTEN_BACKLOG` (capped by `net.core.somaxconn`)
+ * restores the length asked for. Node has no public call for it, so this uses the handle's own
+ * `listen`, and does nothing when a Node version lacks it.
  */
 const deepenBacklog = (listener: Server): void => {
   const handle = (listener as unknown as { _handle?: { listen?: (backlog: number) => number } })._handle;
