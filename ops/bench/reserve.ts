@@ -81,6 +81,14 @@ type Autocannon = (
 ) => AutocannonInstance;
 const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
 
+/** One second of a row: answers, 503s among them, and the longest answer (ms). */
+interface RowSecond {
+  readonly second: number;
+  answers: number;
+  shed: number;
+  maxMs: number;
+}
+
 interface Measured {
   readonly rps: number;
   readonly total: number;
@@ -94,12 +102,7 @@ interface Measured {
   /** Connections the kernel refused during the row because an accept queue was full (`null`: unknown). */
   readonly overflows: number | null;
   /** The row's slowest seconds: answers, 503s and the longest answer (ms) in each, by second of the row. */
-  readonly slowest: ReadonlyArray<{
-    readonly second: number;
-    readonly answers: number;
-    readonly shed: number;
-    readonly maxMs: number;
-  }>;
+  readonly slowest: ReadonlyArray<Readonly<RowSecond>>;
   /** CPU µs per answer, per process label. */
   readonly cpu: Record<string, number>;
 }
@@ -126,7 +129,7 @@ const load = (
     const cpu0 = cpuOf();
     const overflows0 = listenOverflows();
     const startedAt = Date.now();
-    const perSecond: Array<{ second: number; answers: number; shed: number; maxMs: number }> = [];
+    const perSecond: RowSecond[] = [];
     const inst = autocannon({ connections, duration: seconds, timeout: 10, ...opts }, (err, r) => {
       if (err) return reject(err);
       const cpu1 = cpuOf();
@@ -145,8 +148,9 @@ const load = (
         p99: h.getValueAtPercentile(99) / 1000,
         max: h.maxValue / 1000,
         overflows: overflows0 === null || overflows1 === null ? null : overflows1 - overflows0,
+        // `filter` skips the holes of seconds without an answer.
         slowest: perSecond
-          .filter((x) => x !== undefined)
+          .filter(() => true)
           .sort((a, b) => b.maxMs - a.maxMs)
           .slice(0, 3),
         cpu: Object.fromEntries(Object.keys(cpu0).map((k) => [k, (cpu1[k]! - cpu0[k]!) / answers])),
